@@ -1,0 +1,198 @@
+"""The ``streamkit`` command: a thin click layer over the library.
+
+Every command turns its flags into a library call; :class:`StreamkitError` is caught in
+one place and printed as one line, ``streamkit: <what went wrong and what to do>``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+import click
+
+from streamkit import __version__
+from streamkit.errors import Interrupted, StreamkitError, UsageError
+
+EXIT_CODES = """\b
+Exit status: 0 success; 1 job failed; 2 usage error; 5 output exists or input
+missing; 130 interrupted (SIGINT); 143 terminated (SIGTERM)."""
+
+_GNU_ONLY = {
+    "-f": "fold case", "-b": "ignore leading blanks", "-d": "dictionary order",
+    "-g": "general numeric", "-h": "human numeric", "-i": "ignore nonprinting",
+    "-M": "month order", "-R": "random order", "-V": "version order", "-u": "unique",
+    "-z": "NUL-terminated lines", "--parallel": "thread count",
+}
+
+
+def _raise_on_sigterm(signum, frame):
+    raise Interrupted(signum)
+
+
+def _handle(func, *args, **kwargs):
+    """Run a library call; turn errors, signals and a closed stdout into exit codes."""
+    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    try:
+        return func(*args, **kwargs)
+    except KeyboardInterrupt:
+        _fail(Interrupted(signal.SIGINT))
+    except StreamkitError as err:
+        _fail(err)
+    except BrokenPipeError:
+        # The reader went away (`| head`): not an error. Point stdout at /dev/null so
+        # the interpreter's final flush does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+
+
+def _fail(err: StreamkitError) -> None:
+    click.echo(f"streamkit: {err}", err=True)
+    sys.exit(err.exit_code)
+
+
+@click.group(epilog=EXIT_CODES)
+@click.version_option(__version__, prog_name="streamkit")
+def cli() -> None:
+    """Run Hadoop Streaming jobs locally, byte-identical to Hadoop."""
+
+
+@cli.command("sort", epilog=EXIT_CODES,
+             context_settings={"ignore_unknown_options": False})
+@click.argument("inputs", nargs=-1, metavar="[FILE]...")
+@click.option("-t", "--field-separator", "separator", default="\t", show_default="TAB",
+              help="Separator between key fields (and between key and value).")
+@click.option("--key-fields", type=int, default=None,
+              help="How many leading fields form the key (stream.num.map.output.key.fields). "
+                   "Default 1, or the largest field a -k names.")
+@click.option("-k", "--key", "keys", multiple=True, metavar="POS1[,POS2]",
+              help="KeyFieldBasedComparator key: fields of the key, with n/r flags (e.g. -k2,2nr).")
+@click.option("-n", "--numeric", is_flag=True, help="Hadoop's -n (not GNU's): see the README.")
+@click.option("-r", "--reverse", is_flag=True, help="Reverse the comparison.")
+@click.option("--comparator-options", default="", metavar="OPTS",
+              help="Same syntax as mapreduce.partition.keycomparator.options, e.g. '-k2,2nr'.")
+@click.option("-s", "--stable", is_flag=True, help="Keep input order of equal keys (slower merge).")
+@click.option("-S", "--buffer-size", default="100M", show_default=True,
+              help="Memory for sorting before spilling runs to -T (K/M/G suffixes).")
+@click.option("-T", "--temporary-directory", "tmpdir", default=None,
+              help="Where spilled runs go (needs about the input's size free). Default $TMPDIR.")
+@click.option("-o", "--output", default=None, help="Write to this file (atomically) instead of stdout.")
+@click.option("-c", "--check", is_flag=True, help="Only check the input is sorted; exit 1 at the first disorder.")
+@click.option("--batch-size", "fan_in", type=click.IntRange(2, 1024), default=16, show_default=True,
+              help="How many runs one merge pass reads at once.")
+@click.option("-f", "-b", "-d", "-g", "-h", "-i", "-M", "-R", "-V", "-u", "-z", "--parallel",
+              "gnu_only", flag_value=True, hidden=True, expose_value=True)
+def sort_command(inputs, separator, key_fields, keys, numeric, reverse, comparator_options,
+                 stable, buffer_size, tmpdir, output, check, fan_in, gnu_only):
+    """Sort lines by key in Hadoop's shuffle order, in bounded memory.
+
+    Equivalent to `LC_ALL=C sort -t$'\\t' -k1,1 -s` on ordinary data, and to Hadoop
+    where they differ: only the key is compared (`a` sorts before `a\\x01`), and -n/-k
+    follow KeyFieldBasedComparator. FILE may be `-`, a .gz/.bz2/.zst file, or a URL.
+    Memory: about --buffer-size; beyond it sorted runs spill to -T and are merged.
+    """
+    from streamkit import sort_tool
+
+    if gnu_only:
+        flag = next(a for a in sys.argv[1:] if a in _GNU_ONLY or a.split("=")[0] in _GNU_ONLY)
+        raise_usage(f"{flag} ({_GNU_ONLY[flag.split('=')[0]]}) is a GNU sort option with no Hadoop "
+                    "equivalent; Hadoop compares keys as raw bytes (see --help)")
+    sep = os.fsencode(separator.encode("utf-8").decode("unicode_escape") if "\\" in separator else separator)
+    flags = ("n" if numeric else "") + ("r" if reverse else "")
+    options = " ".join([comparator_options] + [f"-k{k}" for k in keys] + ([f"-{flags}"] if flags else []))
+    opts = _handle(lambda: sort_tool.SortOptions(
+        separator=sep, key_fields=key_fields, comparator_options=options.strip(), stable=stable,
+        buffer_size=sort_tool.parse_size(buffer_size), tmpdir=tmpdir, fan_in=fan_in,
+        inputs=list(inputs) or ["-"]))
+    stdin = sys.stdin.buffer
+    if check:
+        bad = _handle(sort_tool.first_disorder, opts, stdin)
+        if bad:
+            name, number, line = bad
+            click.echo(f"streamkit: {name}:{number}: disorder: {line.decode('utf-8', 'replace')}", err=True)
+            sys.exit(1)
+        return
+    if output:
+        _handle(_sort_to_file, sort_tool, opts, stdin, output)
+    else:
+        _handle(sort_tool.sort_to, opts, stdin, sys.stdout.buffer)
+        _handle(sys.stdout.buffer.flush)
+
+
+def _sort_to_file(sort_tool, opts, stdin, output: str) -> None:
+    """-o: write next to the target and rename, so a failure leaves the old file intact."""
+    directory = os.path.dirname(os.path.abspath(output))
+    tmp = os.path.join(directory, f".{os.path.basename(output)}.streamkit-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as out:
+            sort_tool.sort_to(opts, stdin, out)
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+RUN_HELP = """Run a Hadoop Streaming job locally: the same command line as `mapred streaming`.
+
+\b
+  streamkit run [-D key=value]... [-files a,b] -input IN -output OUT
+                -mapper CMD [-combiner CMD] [-reducer CMD|NONE]
+                [-numReduceTasks N] [-partitioner CLASS] [-file F] [-cmdenv K=V]
+                [-inputformat TextInputFormat|KeyValueTextInputFormat] [-lazyOutput]
+
+Generic options (-D, -files) come first, as on Hadoop. Long spellings
+(--input, --mapper, --reducers N, ...) work too. streamkit's own options:
+
+\b
+  --jobs N          worker processes (default: all cores)
+  --memory SIZE     sort buffer per task before spilling (default 100M)
+  --tmpdir DIR      where spills and task directories go (default $TMPDIR)
+  --progress / --no-progress   progress bar on stderr (default: only on a TTY)
+  --stats FILE      write counters, phase times and partition sizes as JSON
+  --shuffle-values  shuffle values within each key (flush out order bugs)
+  --seed N          seed for --shuffle-values
+  --clean-stale     remove an output dir left by a killed run, then run
+  -output -         stream the part files, in order, to stdout
+
+The output directory must not exist; parts are committed with _SUCCESS last.
+"""
+
+
+@cli.command("run", help=RUN_HELP, epilog=EXIT_CODES, context_settings={
+    "ignore_unknown_options": True, "allow_extra_args": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run_command(args):
+    from streamkit import hadoop_args, runner
+
+    spec = _handle(hadoop_args.parse, list(args))
+    tty = sys.stderr.isatty()
+    report = _handle(runner.run_job, spec, sys.stdout.buffer)
+    if spec.stats:
+        import json
+
+        with open(spec.stats, "w") as f:
+            json.dump(report.to_json(), f, indent=2)
+    if spec.verbose or tty:
+        click.echo(format_counters(report), err=True)
+
+
+def format_counters(report) -> str:
+    """The end-of-job summary, grouped like Hadoop's counter dump."""
+    lines = [f"streamkit: {report.job_id} completed; output {report.output}"]
+    group = None
+    for (g, name), value in sorted(report.counters.items()):
+        if g != group:
+            lines.append(f"  {g}")
+            group = g
+        lines.append(f"    {name}={value}")
+    return "\n".join(lines)
+
+
+def raise_usage(message: str) -> None:
+    _fail(UsageError(message))
+
+
+def main() -> None:
+    cli(prog_name="streamkit")

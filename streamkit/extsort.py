@@ -1,0 +1,336 @@
+"""External merge sort of records by key, in bounded memory, in Hadoop's order.
+
+Hadoop sorts map output by the *key only*, as unsigned bytes (``Text`` raw comparator),
+and promises nothing about the order of equal keys.  Both halves are C-speed here:
+
+* each memory-sized buffer is sorted with ``list.sort`` and spilled as a run file;
+* runs are merged block by block: take from every run the lines not greater than the
+  smallest "last line of the current block" and ``list.sort`` them together.  Timsort finds
+  the already-sorted runs and merges them with galloping, so a k-way merge costs
+  O(n log k) comparisons done in C, instead of a Python-level heap step per line.
+
+Whole-line order is a valid key order whenever the separator is one byte and no record
+holds a byte below it (for tab: no ``\\x00``-``\\x08``), because the separator, the
+smallest byte present, then ends every key.  That is checked per buffer with one regex
+scan; otherwise lines are sorted with an exact key function.
+"""
+
+from __future__ import annotations
+
+import heapq
+import os
+import shutil
+import tempfile
+from bisect import bisect_left, bisect_right
+from itertools import chain
+from operator import methodcaller
+from typing import Callable, Iterable, Iterator
+
+from streamkit.records import key_of
+
+#: Approximate bytes of memory per buffered line beyond its own length: the bytes object
+#: header (33) plus the list slot (8), rounded up to the allocator's 16-byte steps.
+LINE_OVERHEAD = 56
+#: Lines per block handed between the merge and its consumer.
+BLOCK_BYTES = 1 << 18
+DEFAULT_FAN_IN = 16
+
+
+class Order:
+    """How records compare: by their key (``sep``, ``nfields``), optionally by a key
+    comparator (a function of the key bytes, e.g. KeyFieldBasedComparator's).
+
+    ``key`` is an exact sort key for ``list.sort``; ``whole_line_ok(block)`` says whether
+    plain whole-line comparison is a valid key order for the records in ``block``.
+    """
+
+    def __init__(self, sep: bytes = b"\t", nfields: int = 1,
+                 comparator: Callable[[bytes], object] | None = None, stable: bool = False):
+        self.sep, self.nfields, self.comparator, self.stable = sep, nfields, comparator, stable
+        if nfields == 1:
+            self.key_of = lambda line: line.partition(sep)[0]
+        else:
+            self.key_of = lambda line: key_of(line, sep, nfields)
+        if comparator is not None:
+            self.key = lambda line: comparator(key_of(line, sep, nfields))
+        elif nfields == 1 and not stable:
+            # [key, value] lists compare key first, then value: an exact key order.
+            self.key = methodcaller("split", sep, 1)
+        else:
+            self.key = lambda line: key_of(line, sep, nfields)
+        # Bytes below a one-byte separator are what would make whole-line order differ
+        # from key order; memchr-ing for each is the cheapest test (tens of GB/s).
+        self._low: tuple[bytes, ...] | None = None
+        if comparator is None and not stable and len(sep) == 1:
+            self._low = tuple(bytes([b]) for b in range(sep[0]))
+
+    def whole_line_ok(self, block: bytes) -> bool:
+        low = self._low
+        if low is None:
+            return False
+        if len(low) > 16:
+            return not block.translate(None, _HIGH_BYTES[len(low)])
+        return not any(b in block for b in low)
+
+
+    def last_run_start(self, lines: list[bytes], by_line: bool) -> int:
+        """Index where the run of the last line's key starts in sorted ``lines``."""
+        key_of = self.key_of
+        last = key_of(lines[-1])
+        if self.comparator is None:
+            if by_line and self.nfields == 1 and len(self.sep) == 1:
+                return bisect_left(lines, last)  # smaller keys' lines all sort below "last"
+            return bisect_left(lines, last, key=key_of)
+        start = len(lines) - 1
+        while start > 0 and key_of(lines[start - 1]) == last:
+            start -= 1
+        return start
+
+    def key_runs(self, lines: list[bytes], by_line: bool) -> Iterator[tuple[bytes, int, int]]:
+        """Yield ``(key, start, end)`` for each run of equal keys in sorted ``lines``.
+
+        Each run's end is found by bisection, so the cost is O(k log n) for k distinct
+        keys, not O(n): map output repeats keys, and this is what lets partitioning and
+        group counting skip per-line Python work.  Short runs are stepped over linearly.
+        """
+        n, i = len(lines), 0
+        key_of = self.key_of
+        if by_line and self.nfields == 1 and len(self.sep) == 1:
+            # Lines of key k are "k" and "k<sep>...": all sort below k + (sep + 1).
+            after = bytes([self.sep[0] + 1])
+            while i < n:
+                k = key_of(lines[i])
+                bound = k + after
+                j = i + 1
+                if j < n and lines[j] < bound:
+                    j = bisect_left(lines, bound, j + 1)
+                yield k, i, j
+                i = j
+            return
+        if self.comparator is not None:
+            # Comparator-equal keys may differ in bytes (and partition): compare bytes.
+            while i < n:
+                k = key_of(lines[i])
+                j = i + 1
+                while j < n and key_of(lines[j]) == k:
+                    j += 1
+                yield k, i, j
+                i = j
+            return
+        while i < n:
+            k = key_of(lines[i])
+            j = i + 1
+            while j < n and j - i < 8 and key_of(lines[j]) == k:
+                j += 1
+            if j - i == 8:
+                j = bisect_right(lines, k, j, key=key_of)
+            yield k, i, j
+            i = j
+
+
+_HIGH_BYTES = [bytes(range(n, 256)) for n in range(257)]
+
+
+class ExternalSorter:
+    """Accumulate blocks of ``\\n``-terminated records; spill sorted runs past ``budget``.
+
+    Use as a context manager so the run files are removed on every exit path.
+    ``add(block)`` takes records in the form :class:`~streamkit.records.LineReader`
+    produces; ``sorted_blocks()`` yields sorted lists of records (without terminators).
+    """
+
+    def __init__(self, order: Order, budget: int, tmpdir: str | None = None,
+                 fan_in: int = DEFAULT_FAN_IN):
+        self.order, self.budget, self.fan_in = order, max(budget, 1 << 16), max(fan_in, 2)
+        self._tmpdir_parent = tmpdir
+        self._tmpdir: str | None = None
+        self._lines: list[bytes] = []
+        self._used = 0
+        self._by_line = True  # whole-line order valid for everything seen so far
+        self.runs: list[str] = []
+        self.records = 0
+
+    def __enter__(self) -> "ExternalSorter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._lines = []
+        if self._tmpdir is not None:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    @property
+    def key(self):
+        return None if self._by_line else self.order.key
+
+    def add(self, block: bytes) -> None:
+        if not block:
+            return
+        if self._by_line and not self.order.whole_line_ok(block):
+            self._by_line = False
+        lines = block.split(b"\n")
+        lines.pop()
+        self._lines += lines
+        self.records += len(lines)
+        self._used += len(block) + LINE_OVERHEAD * len(lines)
+        if self._used >= self.budget:
+            self.spill()
+
+    def add_lines(self, lines: list[bytes], nbytes: int) -> None:
+        """Like :meth:`add` for records already split; ``nbytes`` is their total length."""
+        if self._by_line and not self.order.whole_line_ok(b"\n".join(lines)):
+            self._by_line = False
+        self._lines += lines
+        self.records += len(lines)
+        self._used += nbytes + LINE_OVERHEAD * len(lines)
+        if self._used >= self.budget:
+            self.spill()
+
+    def _new_run_path(self) -> str:
+        if self._tmpdir is None:
+            self._tmpdir = tempfile.mkdtemp(prefix="streamkit-sort-", dir=self._tmpdir_parent)
+        self._count = getattr(self, "_count", 0) + 1
+        return os.path.join(self._tmpdir, f"run-{self._count:05d}")
+
+    def spill(self) -> None:
+        """Sort the buffer and write it as one run file."""
+        if not self._lines:
+            return
+        self._lines.sort(key=self.key)
+        path = self._new_run_path()
+        write_run(path, self._lines)
+        self.runs.append(path)
+        self._lines = []
+        self._used = 0
+
+    def sorted_blocks(self) -> Iterator[list[bytes]]:
+        """Yield all records, sorted, as lists of lines; merges runs if any were spilled."""
+        if not self.runs:
+            self._lines.sort(key=self.key)
+            lines, self._lines = self._lines, []
+            for i in range(0, len(lines), 65536):
+                yield lines[i:i + 65536]
+            return
+        self.spill()
+        yield from merge_files([(p, 0, -1) for p in self.runs], self.key, self.fan_in,
+                               self._new_run_path, self.order.stable, owned=True)
+
+
+def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
+                new_path: Callable[[], str], stable: bool = False,
+                owned: bool = False) -> Iterator[list[bytes]]:
+    """Merge sorted runs ``(path, offset, length)`` with at most ``fan_in`` open at once.
+
+    Past ``fan_in`` runs, groups of ``fan_in`` are first merged into new files named by
+    ``new_path()`` (more passes as needed).  Inputs are deleted once merged only if
+    ``owned``; intermediate files always are.
+    """
+    block = max(1 << 14, min(BLOCK_BYTES, (64 << 20) // max(fan_in, 1)))
+    made: set[str] = set()
+    while len(runs) > fan_in:
+        merged = []
+        for i in range(0, len(runs), fan_in):
+            group = runs[i:i + fan_in]
+            if len(group) == 1:
+                merged.append(group[0])
+                continue
+            path = new_path()
+            with open(path, "wb") as out:
+                for lines in merge_blocks([read_run(*r, block_bytes=block) for r in group], key, stable):
+                    out.write(b"\n".join(lines) + b"\n")
+            for r in group:
+                if owned or r[0] in made:
+                    os.unlink(r[0])
+            made.add(path)
+            merged.append((path, 0, -1))
+        runs = merged
+    yield from merge_blocks([read_run(*r, block_bytes=block) for r in runs], key, stable)
+
+
+def write_run(path: str, lines: list[bytes]) -> None:
+    """Write sorted lines to ``path``, ``\\n``-terminated, in slices (no full copy)."""
+    with open(path, "wb") as out:
+        for i in range(0, len(lines), 65536):
+            out.write(b"\n".join(lines[i:i + 65536]) + b"\n")
+
+
+def read_run(path: str, offset: int = 0, length: int = -1,
+             block_bytes: int = BLOCK_BYTES) -> Iterator[list[bytes]]:
+    """Yield a run file (or its ``length`` bytes from ``offset``) as lists of lines."""
+    with open(path, "rb") as f:
+        f.seek(offset)
+        left = length if length >= 0 else float("inf")
+        tail = b""
+        while left > 0:
+            chunk = f.read(int(min(block_bytes, left)))
+            if not chunk:
+                break
+            left -= len(chunk)
+            lines = (tail + chunk).split(b"\n")
+            tail = lines.pop()
+            if lines:
+                yield lines
+        if tail:  # runs always end in "\n"; tolerate a foreign file
+            yield [tail]
+
+
+def merge_blocks(runs: list[Iterator[list[bytes]]], key=None,
+                 stable: bool = False) -> Iterator[list[bytes]]:
+    """Merge sorted runs given as iterators of sorted blocks; yield sorted blocks.
+
+    Equivalent to ``sorted(chain(*runs), key=key)`` cut into lists, but streams, holding
+    one block per run.  With ``stable`` equal keys keep run order (heap merge, slower).
+    """
+    if stable:
+        merged = heapq.merge(*(chain.from_iterable(r) for r in runs), key=key)
+        while True:
+            block = [line for _, line in zip(range(65536), merged)]
+            if not block:
+                return
+            yield block
+    heads: list[list[bytes]] = []
+    sources: list[Iterator[list[bytes]]] = []
+    for run in runs:
+        block = next(run, None)
+        if block:
+            heads.append(block)
+            sources.append(run)
+    while heads:
+        if len(heads) == 1:
+            yield heads[0]
+            yield from sources[0]
+            return
+        if key is None:
+            bound = min(block[-1] for block in heads)
+        else:
+            bound = min((key(block[-1]) for block in heads))
+        taken: list[bytes] = []
+        for i, block in enumerate(heads):
+            cut = bisect_right(block, bound, key=key)
+            if cut == len(block):
+                taken += block
+                heads[i] = next(sources[i], None) or []
+            elif cut:
+                taken += block[:cut]
+                heads[i] = block[cut:]
+        taken.sort(key=key)
+        yield taken
+        if not all(heads):
+            sources = [s for s, h in zip(sources, heads) if h]
+            heads = [h for h in heads if h]
+
+
+def sort_stream(blocks: Iterable[bytes], order: Order, budget: int,
+                tmpdir: str | None = None, fan_in: int = DEFAULT_FAN_IN) -> Iterator[list[bytes]]:
+    """Sort ``\\n``-terminated record blocks; yield sorted lists of records.
+
+    Memory stays near ``budget`` (plus one block per run while merging); spilled runs
+    live in a private directory under ``tmpdir`` that is removed however this ends.
+    """
+    with ExternalSorter(order, budget, tmpdir, fan_in) as sorter:
+        for block in blocks:
+            sorter.add(block)
+        yield from sorter.sorted_blocks()

@@ -1,0 +1,371 @@
+"""Map-side input as Hadoop's ``TextInputFormat`` sees it: which files, splits and records.
+
+* ``expand_inputs`` follows ``FileInputFormat.listStatus``: comma lists (commas inside ``{..}``
+  do not split), globs with ``{a,b}``, directories read one level deep, names starting with
+  ``_`` or ``.`` ignored, a file named twice read twice.
+* ``plan_splits`` follows ``FileInputFormat.getSplits`` (goal size, ``SPLIT_SLOP``).
+* ``read_split`` yields exactly the records ``LineRecordReader`` gives that split, re-terminated
+  with ``\\n`` by :class:`streamkit.records.LineReader`.
+
+Compression is chosen by file-name suffix, case-sensitively, as Hadoop's
+``CompressionCodecFactory`` does (``x.GZ`` is read as plain bytes there too). Every compressed
+file is one split: Hadoop can split ``.bz2`` by block, but the records are the same.
+Remote URLs (``s3://``, ``gs://``, ``http(s)://``, ``hdfs://``…) are opened by smart_open and
+are never listed: no globs or directories, size unknown, one split each.
+This is the only module that imports smart_open.
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import os
+import re
+import stat
+import zlib
+from dataclasses import dataclass
+from typing import Iterator
+from urllib.parse import urlsplit
+
+import smart_open
+
+from streamkit.errors import InputError
+from streamkit.records import LineReader
+
+BOM = b"\xef\xbb\xbf"
+SPLIT_SLOP = 1.1  # FileInputFormat: a tail up to 10 % over joins the last split
+COMPRESSED = (".gz", ".bz2", ".zst", ".xz", ".deflate", ".lz4", ".snappy")
+# Hadoop frames .lz4 and .snappy in its own block format; no Python library reads it.
+UNREADABLE = (".lz4", ".snappy")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_GLOB_CHARS = re.compile(r"[*?\[{]")
+_TERMINATOR = re.compile(rb"[\r\n]")
+
+
+def _is_url(uri: str) -> bool:
+    return bool(_URL.match(uri)) and not uri.startswith("file:")
+
+
+def _codec(uri: str) -> str | None:
+    """The compression suffix of ``uri`` (query string ignored), or None for plain text."""
+    path = urlsplit(uri).path if _is_url(uri) else uri
+    return next((ext for ext in COMPRESSED if path.endswith(ext)), None)
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file to read: an absolute local path or a URL, and its size when known."""
+
+    uri: str
+    size: int | None
+
+    @property
+    def splittable(self) -> bool:
+        """Only a local regular uncompressed file can be cut into byte ranges (we must seek)."""
+        return not _is_url(self.uri) and self.size is not None and _codec(self.uri) is None
+
+    @property
+    def file_uri(self) -> str:
+        """What Hadoop exports as ``mapreduce_map_input_file``: ``file:/abs/path`` when local."""
+        return self.uri if _is_url(self.uri) else "file:" + self.uri
+
+
+@dataclass(frozen=True)
+class Split:
+    """Bytes ``[start, start+length)`` of a file; ``length == -1`` means the whole stream."""
+
+    file: InputFile
+    start: int
+    length: int
+    index: int
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas outside ``{..}``, as ``FileInputFormat.getPathStrings``.
+
+    >>> _split_top("a,b{c,d},e")
+    ['a', 'b{c,d}', 'e']
+    """
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "{") - (ch == "}" and depth > 0)
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
+
+
+def _expand_braces(pattern: str) -> list[str]:
+    """Expand ``{a,b}`` alternation (nested too); Python's glob only knows ``* ? [..]``.
+
+    >>> _expand_braces("x{a,b{1,2}}.gz")
+    ['xa.gz', 'xb1.gz', 'xb2.gz']
+    """
+    depth = 0
+    for i, ch in enumerate(pattern):
+        if ch == "{":
+            depth, opened = depth + 1, (i if depth == 0 else opened)
+        elif ch == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                head, body, tail = pattern[:opened], pattern[opened + 1:i], pattern[i + 1:]
+                return [p for alt in _split_top(body) for p in _expand_braces(head + alt + tail)]
+    return [pattern]
+
+
+def _hidden(path: str) -> bool:
+    """Hadoop's ``hiddenFileFilter``: it is why a previous job's ``_SUCCESS`` is not read."""
+    return os.path.basename(path.rstrip("/") or "/")[:1] in ("_", ".")
+
+
+def _denied(path: str) -> InputError:
+    return InputError(f"cannot read input {path}: permission denied; make it readable "
+                      "(chmod a+r, a+rx for a dir) or leave it out of -input")
+
+
+def _local_file(path: str) -> InputFile:
+    """Stat and probe one file now, so a bad input fails the job before any task runs."""
+    try:
+        st = os.stat(path)
+        if stat.S_ISREG(st.st_mode):  # probing a pipe would close it under its writer
+            open(path, "rb").close()
+    except PermissionError:
+        raise _denied(path) from None
+    except OSError as err:
+        raise InputError(f"cannot read input {path}: {err.strerror}") from None
+    _refuse_codec(path)  # a pipe (-input <(zcat x)) has no size: read it whole, one split
+    return InputFile(path, st.st_size if stat.S_ISREG(st.st_mode) else None)
+
+
+def _dir_files(path: str) -> list[InputFile]:
+    """A directory's visible files, by name; Hadoop (non-recursive) refuses a sub-directory."""
+    try:
+        entries = sorted((e for e in os.scandir(path) if not _hidden(e.name)), key=lambda e: e.name)
+    except PermissionError:
+        raise _denied(path) from None
+    for e in entries:
+        if e.is_dir():
+            raise InputError(f"input dir {path} contains sub-directory {e.name}; Hadoop refuses "
+                             f"it (Not a file); remove it, or give -input '{path}/*' to read "
+                             "one level down")
+    return [_local_file(e.path) for e in entries]
+
+
+def _expand_one(element: str) -> list[InputFile]:
+    """One comma-list element: a URL, a glob, a directory or a file."""
+    if not element:
+        raise InputError("empty input path in -input; remove the stray comma")
+    if _is_url(element):
+        if _GLOB_CHARS.search(urlsplit(element).path):
+            raise InputError(f"input {element}: streamkit does not list remote stores, so globs "
+                             "in URLs are not expanded; name the objects one by one")
+        _refuse_codec(element)
+        return [InputFile(element, None)]
+    if element.startswith("file:"):
+        element = urlsplit(element).path
+    if _GLOB_CHARS.search(element):
+        found = {os.path.abspath(p) for alt in _expand_braces(element) for p in glob.glob(alt)}
+        matches = sorted(p for p in found if not _hidden(p))
+        if not matches:
+            raise InputError(f"input '{element}' matched no files; check the path or quote the "
+                             "glob (names starting with '_' or '.' are ignored, as in Hadoop)")
+    else:
+        matches = [os.path.abspath(element)]
+        if not os.path.exists(matches[0]):
+            raise InputError(f"input path does not exist: {element}")
+        if _hidden(matches[0]):
+            raise InputError(f"input '{element}' matched no files: Hadoop ignores names starting "
+                             "with '_' or '.'; rename it")
+    return [f for p in matches for f in (_dir_files(p) if os.path.isdir(p) else [_local_file(p)])]
+
+
+def expand_inputs(specs: list[str]) -> list[InputFile]:
+    """All files named by the ``-input`` values, in order; a file named twice is read twice.
+
+    Every bad element is reported at once, as Hadoop's ``InvalidInputException`` does.
+    """
+    files: list[InputFile] = []
+    errors: list[str] = []
+    for spec in specs:
+        for element in _split_top(spec):
+            try:
+                files.extend(_expand_one(element))
+            except InputError as err:
+                errors.append(str(err))
+    if errors:
+        raise InputError("; ".join(errors))
+    if not files:
+        raise InputError("no input files: " + (", ".join(map(repr, specs)) or "no -input given")
+                         + " hold only hidden files or none; give at least one -input with data")
+    return files
+
+
+def plan_splits(files: list[InputFile], target_splits: int,
+                min_split_size: int = 1 << 20) -> list[Split]:
+    """Cut files into splits like ``FileInputFormat.getSplits``: one size for the whole job."""
+    total = sum(f.size or 0 for f in files)
+    split_size = max(1, min_split_size, total // max(1, target_splits))
+    splits: list[Split] = []
+    for f in files:
+        for start, length in _ranges(f, split_size):
+            splits.append(Split(f, start, length, len(splits)))
+    return splits
+
+
+def _ranges(f: InputFile, split_size: int) -> list[tuple[int, int]]:
+    """A zero-length file still gets one (empty) split: Hadoop starts a mapper for it."""
+    if f.size == 0:
+        return [(0, 0)]
+    if not f.splittable:
+        return [(0, -1)]
+    ranges, left = [], f.size
+    while left / split_size > SPLIT_SLOP:
+        ranges.append((f.size - left, split_size))
+        left -= split_size
+    return ranges + [(f.size - left, left)]
+
+
+class _Decoded(io.RawIOBase):
+    """A zlib (Hadoop ``.deflate``) or zstd stream; concatenated frames read on.
+
+    Neither ``decompressobj`` complains about a truncated stream, so we do.
+    """
+
+    def __init__(self, raw, new) -> None:
+        self._raw, self._new, self._obj, self._buf, self._seen = raw, new, new(), b"", False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self._buf:
+            if self._obj.eof:
+                data = self._obj.unused_data or self._raw.read(1 << 16)
+                if not data:
+                    return 0
+                self._obj = self._new()
+            else:
+                data = self._raw.read(1 << 16)
+                if not data:
+                    if self._seen:
+                        raise EOFError("stream ends before its end-of-stream marker")
+                    return 0  # a zero-byte file reads as empty, like gzip's
+            self._seen = True
+            self._buf = self._obj.decompress(data)
+        n = min(len(b), len(self._buf))
+        b[:n], self._buf = self._buf[:n], self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _zstd():
+    import zstandard  # smart_open 9 wants backports.zstd on Python < 3.14; zstandard is ours
+
+    return zstandard.ZstdDecompressor().decompressobj()
+
+
+_OWN_CODECS = {".deflate": zlib.decompressobj, ".zst": _zstd}
+
+
+def _refuse_codec(uri: str) -> None:
+    if _codec(uri) in UNREADABLE:
+        raise InputError(f"input {uri} uses Hadoop's {_codec(uri)} block format, which streamkit "
+                         f"cannot read; decompress it first (hadoop fs -text {uri})")
+
+
+def open_input(uri: str):
+    """Open ``uri`` for binary reading, decompressed by suffix; failures become InputError."""
+    _refuse_codec(uri)
+    codec = _codec(uri)
+    try:
+        if codec in _OWN_CODECS:
+            raw = smart_open.open(uri, "rb", compression="disable")
+            return io.BufferedReader(_Decoded(raw, _OWN_CODECS[codec]), 1 << 16)
+        return smart_open.open(uri, "rb", compression=codec or "disable")
+    except FileNotFoundError:
+        raise InputError(f"input path does not exist: {uri} (was it removed after the job "
+                         "started?)") from None
+    except PermissionError:
+        raise _denied(uri) from None
+    except Exception as err:  # smart_open's transports raise their own types (botocore, http…)
+        raise InputError(f"cannot open input {uri}: {err}; check the path, URL and "
+                         "credentials") from err
+
+
+def _read(fh, n: int, uri: str) -> bytes:
+    """One read; decoder errors (gzip, bz2, lzma, zlib, zstd) name the file and the remedy."""
+    try:
+        return fh.read(n)
+    except Exception as err:
+        codec = _codec(uri)
+        if codec is None:
+            raise InputError(f"cannot read input {uri}: {err}") from err
+        raise InputError(f"input {uri} is truncated or corrupt ({codec[1:]}: {err}); "
+                         "re-create it or remove it from -input") from err
+
+
+def _line_start_after(fh, pos: int, uri: str, chunk_size: int) -> int:
+    """The first line start strictly after ``pos`` (or EOF): where ``LineRecordReader``
+    resumes after discarding the line it lands in. A ``\\r`` ends a line unless a ``\\n``
+    follows, so the byte after a ``\\r`` decides."""
+    fh.seek(pos)
+    while True:
+        buf = _read(fh, chunk_size, uri)
+        if not buf:
+            return pos
+        m = _TERMINATOR.search(buf)
+        if m is None:
+            pos += len(buf)
+            continue
+        at = m.start()
+        if buf[at] == 0x0A:
+            return pos + at + 1
+        after = buf[at + 1:at + 2] if at + 1 < len(buf) else _read(fh, 1, uri)
+        return pos + at + (2 if after == b"\n" else 1)
+
+
+def _records(fh, uri: str, chunk_size: int, left: float, strip_bom: bool) -> Iterator[bytes]:
+    """Blocks of ``\\n``-terminated records from the next ``left`` bytes of ``fh``; the BOM
+    is looked for at file offset 0 only. Blocks pass through: no per-line Python work."""
+    reader, head = LineReader(), (b"" if strip_bom else None)
+    while left > 0:
+        chunk = _read(fh, int(min(chunk_size, left)), uri)
+        if not chunk:
+            break
+        left -= len(chunk)
+        if head is not None:  # decoders may return short reads: gather 3 bytes first
+            head += chunk
+            if len(head) < 3:
+                continue
+            chunk, head = head[3:] if head.startswith(BOM) else head, None
+        block = reader.feed(chunk)
+        if block:
+            yield block
+    block = (reader.feed(head) if head else b"") + reader.finish()  # head: < 3 bytes, no BOM
+    if block:
+        yield block
+
+
+def read_split(split: Split, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """Blocks of complete records, each ending ``\\n``: exactly the records Hadoop's
+    ``LineRecordReader`` assigns to ``split``. The caller counts bytes if it wants to.
+
+    A split reads the lines starting in ``(start, end]`` (``[0, end]`` for the first one): it
+    discards the line it lands in and reads one line past its end. So a line is read once, by
+    the split holding the byte before it, whatever the terminators at the boundaries.
+    """
+    uri, start = split.file.uri, split.start
+    with open_input(uri) as fh:
+        if split.length < 0 or not split.file.splittable:
+            if start:
+                raise ValueError(f"cannot start at byte {start} of unsplittable {uri}")
+            yield from _records(fh, uri, chunk_size, float("inf"), strip_bom=True)
+            return
+        stop = _line_start_after(fh, start + split.length, uri, chunk_size)
+        begin = _line_start_after(fh, start, uri, chunk_size) if start else 0
+        if begin < stop:
+            fh.seek(begin)
+            yield from _records(fh, uri, chunk_size, stop - begin, strip_bom=not start)

@@ -1,0 +1,45 @@
+"""Shared fixtures: the real `streamkit` command, small scripts, and the Unix-pipeline oracle."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STREAMKIT = [sys.executable, "-m", "streamkit"]
+
+
+def streamkit(*args, input=None, cwd=None, env=None, timeout=120):
+    """Run the real command line; return the CompletedProcess (bytes)."""
+    full_env = dict(os.environ, **(env or {}))
+    full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
+    return subprocess.run(STREAMKIT + list(args), input=input, cwd=cwd, env=full_env,
+                          capture_output=True, timeout=timeout)
+
+
+def oracle(data: bytes, mapper: str, reducer: str, cwd: str) -> bytes:
+    """`cat | mapper | LC_ALL=C sort -t$'\\t' -k1,1 -s | reducer`: what users run today."""
+    cmd = f"{mapper} | LC_ALL=C sort -t \"$(printf '\\t')\" -k1,1 -s | {reducer}"
+    return subprocess.run(["bash", "-c", cmd], input=data, cwd=cwd, capture_output=True,
+                          check=True, timeout=120).stdout
+
+
+@pytest.fixture
+def script(tmp_path):
+    """Write an executable Python script into tmp_path; return its file name."""
+    def make(name: str, body: str) -> str:
+        path = tmp_path / name
+        path.write_text("#!/usr/bin/env python3\n" + textwrap.dedent(body))
+        path.chmod(0o755)
+        return name
+    return make
+
+
+@pytest.fixture
+def run(tmp_path):
+    """`streamkit run ARGS` in tmp_path."""
+    def go(*args, **kw):
+        return streamkit("run", *args, cwd=str(tmp_path), **kw)
+    return go

@@ -1,0 +1,105 @@
+"""The external merge sort: Hadoop's key order, bounded memory, spills, multi-pass merges."""
+
+import os
+from itertools import chain
+
+from hypothesis import given, settings, strategies as st
+
+from streamkit import keyfields
+from streamkit.extsort import ExternalSorter, Order, merge_blocks, sort_stream
+from streamkit.records import key_of
+
+LINE = st.lists(st.sampled_from([b"a", b"b", b"\t", b"\x00", b"\x01", b"\xff", b"z", b"."]),
+                max_size=8).map(b"".join)
+
+
+def blocks_of(lines, per=3):
+    for i in range(0, len(lines), per):
+        yield b"".join(l + b"\n" for l in lines[i:i + per])
+
+
+def sort_all(lines, order, budget=1 << 20, fan_in=16, tmpdir=None):
+    return list(chain.from_iterable(sort_stream(blocks_of(lines), order, budget, tmpdir, fan_in)))
+
+
+def keys(lines, sep=b"\t", n=1):
+    return [key_of(l, sep, n) for l in lines]
+
+
+@given(st.lists(LINE, max_size=200), st.sampled_from([b"\t", b"."]), st.integers(1, 3))
+def test_sorted_by_key_bytes_only(lines, sep, n):
+    out = sort_all(lines, Order(sep, n))
+    assert sorted(out) == sorted(lines)                # nothing lost, nothing added
+    assert keys(out, sep, n) == sorted(keys(lines, sep, n))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(LINE, max_size=300), st.integers(2, 4))
+def test_tiny_budget_forces_many_runs_and_multipass_merge(tmp_path_factory, lines, fan_in):
+    tmp = str(tmp_path_factory.mktemp("spill"))
+    out = sort_all(lines, Order(), budget=1, fan_in=fan_in, tmpdir=tmp)
+    assert keys(out) == sorted(keys(lines))
+    assert sorted(out) == sorted(lines)
+    assert os.listdir(tmp) == []                       # run files removed
+
+
+def test_hadoop_order_differs_from_whole_line_order():
+    lines = [b"a\x01\tx", b"a\ty", b"a"]
+    out = sort_all(lines, Order())
+    assert keys(out) == [b"a", b"a", b"a\x01"]         # whole-line sort would put a\x01 first
+    assert sorted(lines[:2])[0] == b"a\x01\tx"
+
+
+def test_stable_keeps_input_order_of_equal_keys_across_spills(tmp_path):
+    lines = [b"k\t%d" % i for i in range(2000)] + [b"a\t%d" % i for i in range(2000)]
+    out = sort_all(lines, Order(stable=True), budget=1, fan_in=3, tmpdir=str(tmp_path))
+    assert out == lines[2000:] + lines[:2000]
+
+
+def test_many_runs_are_merged_in_passes_and_cleaned(tmp_path):
+    lines = [b"%05d\tv" % ((i * 7919) % 5000) for i in range(5000)]
+    with ExternalSorter(Order(), budget=1 << 16, tmpdir=str(tmp_path), fan_in=2) as sorter:
+        for block in blocks_of(lines, 100):
+            sorter.add(block)
+        assert len(sorter.runs) > 3
+        out = list(chain.from_iterable(sorter.sorted_blocks()))
+    assert out == sorted(lines)
+    assert os.listdir(tmp_path) == []
+
+
+def test_error_midway_still_removes_runs(tmp_path):
+    def broken():
+        yield b"b\n" * 5000
+        raise RuntimeError("input failed")
+    try:
+        list(sort_stream(broken(), Order(), 1, str(tmp_path)))
+    except RuntimeError:
+        pass
+    assert os.listdir(tmp_path) == []
+
+
+def test_key_field_comparator_numeric_reverse():
+    comparator = keyfields.comparator_key("-k2,2nr", b"\t")
+    lines = [b"x\t%d" % v for v in (2, 20, 3, 1, 10, 5, 7, 4)]
+    out = sort_all(lines, Order(b"\t", 2, comparator))
+    assert [l.split(b"\t")[1] for l in out] == [b"20", b"10", b"7", b"5", b"4", b"3", b"2", b"1"]
+
+
+@given(st.lists(st.lists(LINE, max_size=30).map(sorted), max_size=6))
+def test_merge_blocks_equals_sorted_chain(runs):
+    iters = [iter([run[i:i + 4] for i in range(0, len(run), 4)]) for run in runs]
+    assert list(chain.from_iterable(merge_blocks(iters))) == sorted(chain.from_iterable(runs))
+
+
+@given(st.lists(LINE, max_size=100), st.sampled_from([b"\t", b"."]), st.integers(1, 2))
+def test_key_runs_cover_each_key_once(lines, sep, n):
+    order = Order(sep, n)
+    by_line = order.whole_line_ok(b"\n".join(lines))
+    lines.sort(key=None if by_line else order.key)
+    runs = list(order.key_runs(lines, by_line))
+    assert [k for k, _, _ in runs] == sorted(set(keys(lines, sep, n)))
+    for k, i, j in runs:
+        assert all(key_of(l, sep, n) == k for l in lines[i:j])
+    if lines:
+        start = order.last_run_start(lines, by_line)
+        assert runs[-1][1] == start
