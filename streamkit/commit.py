@@ -1,0 +1,99 @@
+"""Hadoop's FileOutputCommitter contract for the output directory.
+
+* the output directory must not exist: creating it is the lock (``os.mkdir`` is atomic,
+  so of two runs writing the same output exactly one wins);
+* parts are written under ``out/_temporary/`` and renamed into place at commit;
+* ``_SUCCESS`` is written last; a failed run removes the directory it created, so
+  nothing that looks like finished output remains;
+* a run killed with SIGKILL leaves ``out/_temporary/`` with the pid of its driver: the
+  next run reports it, and ``--clean-stale`` removes it if that process is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+from streamkit.errors import JobFailed, OutputExistsError
+
+TEMPORARY = "_temporary"
+SUCCESS = "_SUCCESS"
+PIDFILE = "streamkit.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stale_owner(output: str) -> int | None:
+    """The dead driver pid of an interrupted run that left ``output`` behind, else None."""
+    try:
+        entries = set(os.listdir(output))
+        with open(os.path.join(output, TEMPORARY, PIDFILE)) as f:
+            pid = int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return None
+    if entries == {TEMPORARY} and not _alive(pid):
+        return pid
+    return None
+
+
+class OutputCommitter:
+    """Claim, fill and commit (or abort) one job's output directory."""
+
+    def __init__(self, output: str, clean_stale: bool = False):
+        self.output = os.path.abspath(output)
+        self.clean_stale = clean_stale
+        self.temporary = os.path.join(self.output, TEMPORARY, "0")
+        self._claimed = False
+
+    def setup(self) -> None:
+        if os.path.lexists(self.output):
+            pid = stale_owner(self.output)
+            if pid is not None and self.clean_stale:
+                shutil.rmtree(self.output)
+            elif pid is not None:
+                raise OutputExistsError(
+                    f"output directory {self.output} already exists: it holds only _temporary "
+                    f"from an interrupted run (pid {pid}, no _SUCCESS); remove it or rerun with --clean-stale")
+            else:
+                raise OutputExistsError(f"output directory {self.output} already exists; "
+                                        "choose a new -output or remove the old one")
+        parent = os.path.dirname(self.output)
+        try:
+            os.makedirs(parent, exist_ok=True)
+            os.mkdir(self.output)
+        except FileExistsError:
+            raise OutputExistsError(f"output directory {self.output} already exists (another run "
+                                    "created it just now); choose a new -output") from None
+        except OSError as exc:
+            raise JobFailed(f"cannot create output directory {self.output}: {exc.strerror}; "
+                            "check the path and permissions") from None
+        self._claimed = True
+        os.makedirs(self.temporary)
+        with open(os.path.join(self.output, TEMPORARY, PIDFILE), "w") as f:
+            f.write(f"{os.getpid()}\n")
+
+    def part_path(self, name: str) -> str:
+        return os.path.join(self.temporary, name)
+
+    def commit(self, parts: list[str]) -> None:
+        """Move finished parts into place, drop ``_temporary``, then write ``_SUCCESS``."""
+        for path in parts:
+            os.replace(path, os.path.join(self.output, os.path.basename(path)))
+        shutil.rmtree(os.path.join(self.output, TEMPORARY))
+        with open(os.path.join(self.output, SUCCESS), "wb"):
+            pass
+        self._claimed = False
+
+    def abort(self) -> None:
+        """Remove everything this run created; an output it did not create stays."""
+        if self._claimed:
+            shutil.rmtree(self.output, ignore_errors=True)
+            self._claimed = False

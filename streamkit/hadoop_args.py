@@ -1,0 +1,223 @@
+"""Parse a ``mapred streaming`` command line, verbatim, into a :class:`JobSpec`.
+
+Hadoop's shapes are kept: generic options (``-D k=v``, ``-files``) come first, then
+streaming options (``-input``, ``-mapper``...), single dash.  The long idiomatic
+spellings (``--input``, ``--reducers``...) are accepted too, and streamkit's own options
+(``--jobs``, ``--memory``...) may appear anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+
+from streamkit.conf import JobConf
+from streamkit.errors import UsageError
+from streamkit.spec import INPUT_FORMATS, PARTITIONERS, JobSpec
+
+GENERIC = {"-D", "-conf", "-fs", "-jt", "-files", "-libjars", "-archives"}
+#: streaming option -> takes a value
+STREAMING = {
+    "-input": True, "-output": True, "-mapper": True, "-combiner": True, "-reducer": True,
+    "-numReduceTasks": True, "-file": True, "-cmdenv": True, "-inputformat": True,
+    "-outputformat": True, "-partitioner": True, "-lazyOutput": False, "-verbose": False,
+    "-jobconf": True, "-io": True, "-cacheFile": True, "-cacheArchive": True,
+    "-debug": False, "-info": False,
+    "-background": False, "-mapdebug": True, "-reducedebug": True, "-inputreader": True,
+    "-dfs": True, "-additionalconfspec": True,
+}
+REFUSED = {
+    "-archives": "-archives is not supported; unpack the archive and ship its files with -files",
+    "-cacheArchive": "-cacheArchive is not supported; unpack the archive and ship its files with -files",
+    "-libjars": "-libjars is not supported: streamkit runs scripts, not Java classes",
+    "-conf": "-conf is not supported; pass the settings with -D key=value",
+    "-background": "-background is not supported; run streamkit in the background with the shell (&)",
+    "-mapdebug": "-mapdebug is not supported; a failed task's stderr tail is printed and logged",
+    "-reducedebug": "-reducedebug is not supported; a failed task's stderr tail is printed and logged",
+    "-inputreader": "-inputreader is not supported; use TextInputFormat or KeyValueTextInputFormat",
+    "-dfs": "-dfs is not supported; name inputs and output by path or URL",
+    "-additionalconfspec": "-additionalconfspec is not supported; pass the settings with -D key=value",
+}
+ALIASES = {"--reducers": "-numReduceTasks", "--num-reducers": "-numReduceTasks",
+           "--define": "-D", "--lazy-output": "-lazyOutput", "--input-format": "-inputformat"}
+#: streamkit's own options: name -> (JobSpec field, kind)
+OWN = {
+    "--jobs": ("jobs", int), "-j": ("jobs", int), "--memory": ("memory", "size"),
+    "--tmpdir": ("tmpdir", str), "--progress": ("progress", True), "--no-progress": ("progress", False),
+    "--stats": ("stats", str), "--shuffle-values": ("shuffle_values", True), "--seed": ("seed", int),
+    "--log": ("log", str), "--clean-stale": ("clean_stale", True),
+}
+
+
+def split_command_line(args: str) -> list[str]:
+    """Streaming's ``splitArgs``: split on spaces; '...' and "..." group; no escapes, no shell.
+
+    A quote both opens/closes a group and ends the current word, as in Hadoop.
+
+    >>> split_command_line("python3 m.py 'a b' \\"c d\\"")
+    ['python3', 'm.py', 'a b', 'c d']
+    >>> split_command_line("awk -F'\\\\t' x")
+    ['awk', '-F', '\\\\t', 'x']
+    """
+    words, start, state = [], 0, None
+    for i, ch in enumerate(args + " "):
+        end = i == len(args)
+        boundary = end
+        if not end:
+            if ch in "'\"":
+                if state is None:
+                    state, boundary = ch, True
+                elif state == ch:
+                    state, boundary = None, True
+            elif ch == " " and state is None:
+                boundary = True
+        if boundary:
+            if i > start:
+                words.append(args[start:i])
+            start = i + 1
+    return words
+
+
+def _link_names(value: str) -> list[tuple[str, str]]:
+    """``-files a,b#alias``: (source, link name) pairs."""
+    pairs = []
+    for item in value.split(","):
+        if not item:
+            continue
+        source, _, alias = item.partition("#")
+        if source.startswith("file://"):
+            source = source[len("file://"):]
+        elif source.startswith("file:"):
+            source = source[len("file:"):]
+        pairs.append((source, alias or os.path.basename(source.rstrip("/"))))
+    return pairs
+
+
+def _size(value: str) -> int:
+    from streamkit.sort_tool import parse_size
+
+    return parse_size(value if value[-1:].isalpha() else value + "M")
+
+
+def parse(argv: list[str]) -> JobSpec:
+    """Turn a Hadoop Streaming argv (without ``mapred streaming``) into a validated spec."""
+    conf = JobConf()
+    fields: dict = {"inputs": [], "files": [], "cmdenv": []}
+    seen_streaming = False
+    i = 0
+
+    def value_of(opt: str) -> str:
+        nonlocal i
+        if i + 1 >= len(argv):
+            raise UsageError(f"{opt} needs a value")
+        i += 1
+        return argv[i]
+
+    while i < len(argv):
+        arg = argv[i]
+        opt, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        opt = ALIASES.get(opt, opt)
+        if opt.startswith("--") and "-" + opt[2:] in STREAMING | dict.fromkeys(GENERIC):
+            opt = "-" + opt[2:]
+        if opt.startswith("-D") and opt != "-D" or opt == "-D":
+            if seen_streaming and opt != "-jobconf":
+                raise UsageError(f"{arg} comes after streaming options; Hadoop requires generic "
+                                 "options (-D, -files) first, so move it before -input")
+            setting = inline if eq else (opt[2:] if len(opt) > 2 else value_of("-D"))
+            _define(conf, setting)
+        elif opt in OWN:
+            name, kind = OWN[opt]
+            if kind is True or kind is False:
+                fields[name] = kind
+            else:
+                raw = inline if eq else value_of(opt)
+                try:
+                    fields[name] = _size(raw) if kind == "size" else kind(raw)
+                except ValueError:
+                    raise UsageError(f"{opt} {raw}: expected {'a size like 256M' if kind == 'size' else 'a number'}") from None
+        elif opt in REFUSED:
+            raise UsageError(REFUSED[opt])
+        elif opt in GENERIC:
+            if seen_streaming:
+                raise UsageError(f"{opt} comes after streaming options; Hadoop requires generic "
+                                 "options (-D, -files) first, so move it before -input")
+            raw = inline if eq else value_of(opt)
+            if opt == "-files":
+                fields["files"] += _link_names(raw)
+            elif opt in ("-fs", "-jt") and raw not in ("local", "file:///", "file:/"):
+                raise UsageError(f"{opt} {raw}: streamkit runs locally; to submit to a cluster use "
+                                 "Hadoop's own `mapred streaming` with the same arguments")
+        elif opt in STREAMING:
+            seen_streaming = True
+            raw = (inline if eq else value_of(opt)) if STREAMING[opt] else ""
+            _streaming(opt, raw, conf, fields)
+        else:
+            raise UsageError(f"unknown option {arg!r}; see `streamkit run --help` for the Hadoop "
+                             "Streaming options streamkit accepts")
+        i += 1
+    return _build(conf, fields)
+
+
+def _define(conf: JobConf, setting: str) -> None:
+    key, eq, value = setting.partition("=")
+    if not eq or not key:
+        raise UsageError(f"-D {setting}: expected key=value")
+    conf[key] = value
+
+
+def _streaming(opt: str, raw: str, conf: JobConf, fields: dict) -> None:
+    if opt == "-input":
+        fields["inputs"].append(raw)
+    elif opt in ("-output", "-mapper", "-combiner", "-reducer"):
+        fields[opt[1:]] = raw
+    elif opt == "-numReduceTasks":
+        try:
+            fields["num_reducers"] = int(raw)
+        except ValueError:
+            raise UsageError(f"-numReduceTasks {raw}: expected a whole number") from None
+    elif opt in ("-file", "-cacheFile"):
+        fields["files"] += _link_names(raw)
+    elif opt == "-cmdenv":
+        name, eq, value = raw.partition("=")
+        if not eq:
+            raise UsageError(f"-cmdenv {raw}: expected NAME=VALUE")
+        fields["cmdenv"].append((name, value))
+    elif opt == "-jobconf":
+        _define(conf, raw)
+    elif opt == "-inputformat":
+        if raw not in INPUT_FORMATS:
+            raise UsageError(f"-inputformat {raw}: streamkit reads TextInputFormat and KeyValueTextInputFormat")
+        fields["input_format"] = INPUT_FORMATS[raw]
+    elif opt == "-outputformat":
+        if raw.rsplit(".", 1)[-1] != "TextOutputFormat":
+            raise UsageError(f"-outputformat {raw}: streamkit writes TextOutputFormat only")
+    elif opt == "-partitioner":
+        if raw not in PARTITIONERS:
+            raise UsageError(f"-partitioner {raw}: streamkit emulates HashPartitioner and "
+                             "KeyFieldBasedPartitioner (org.apache.hadoop.mapred.lib.*)")
+        fields["partitioner"] = PARTITIONERS[raw]
+    elif opt == "-io":
+        if raw != "text":
+            raise UsageError(f"-io {raw}: streamkit supports -io text only")
+    elif opt == "-lazyOutput":
+        fields["lazy_output"] = True
+    elif opt == "-verbose":
+        fields["verbose"] = True
+    # -debug, -info: accepted, no effect
+
+
+def _build(conf: JobConf, fields: dict) -> JobSpec:
+    reducer = fields.pop("reducer", None)
+    if "num_reducers" in fields:
+        reducers = fields.pop("num_reducers")
+    else:
+        reducers = conf.get_int("mapreduce.job.reduces", 1)
+    if reducer == "NONE":
+        reducer, reducers = None, 0
+    elif reducer == "aggregate":
+        raise UsageError("-reducer aggregate (Java ValueAggregator) is not supported; use a script")
+    conf["mapreduce.job.reduces"] = str(reducers)
+    spec = JobSpec(
+        inputs=tuple(fields.pop("inputs")), output=fields.pop("output", ""),
+        reducer=reducer, num_reducers=reducers, conf=conf,
+        files=tuple(fields.pop("files")), cmdenv=tuple(fields.pop("cmdenv")), **fields)
+    return spec.validate()

@@ -1,0 +1,120 @@
+"""The map side of one map task: partition, buffer, sort, combine and spill.
+
+This is Hadoop's ``MapOutputBuffer`` in Python: map output lines are kept verbatim
+(the key is recomputed from the line when needed, exactly as ``TextOutputReader`` would
+cut it), bucketed by partition, sorted by key when the memory budget fills up, and
+written as one spill file holding each partition's sorted segment in turn.  Reducers
+read their segment of every spill of every map task.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from streamkit.extsort import LINE_OVERHEAD, Order
+from streamkit.records import key_end, split_key_value
+
+class MapOutputCollector:
+    """Collect one map task's output lines into sorted, partitioned spill files.
+
+    Lines are buffered unpartitioned; a spill sorts the buffer once, then walks its runs
+    of equal keys (:meth:`Order.key_runs`) to hand each run to its partition, so the
+    partitioner runs once per distinct key, not once per line.
+    """
+
+    def __init__(self, workdir: str, num_partitions: int, part_of: Callable[[bytes], int],
+                 order: Order, budget: int,
+                 combine: Callable[[int, list[bytes]], list[bytes]] | None = None):
+        self.workdir, self.R, self.part_of = workdir, num_partitions, part_of
+        self.order, self.budget, self.combine = order, budget, combine
+        self.buffer: list[bytes] = []
+        self.used = 0
+        self.by_line = True
+        self.spills: list[dict] = []
+        self.records = 0
+        self.bytes = 0
+        self.spilled_records = 0
+
+    def add(self, block: bytes) -> None:
+        """Take a ``\\n``-terminated block of map output lines."""
+        if not block:
+            return
+        lines = block.split(b"\n")
+        lines.pop()
+        n = len(lines)
+        self.records += n
+        self.bytes += len(block) - n
+        if self.by_line and not self.order.whole_line_ok(block):
+            self.by_line = False
+        self.buffer += lines
+        self.used += len(block) + LINE_OVERHEAD * n
+        if self.used >= self.budget:
+            self.spill()
+
+    def _partitions(self, lines: list[bytes]) -> list[list[bytes]]:
+        """Split sorted ``lines`` into per-partition sorted lists."""
+        if self.R == 1:
+            return [lines]
+        parts: list[list[bytes]] = [[] for _ in range(self.R)]
+        part_of = self.part_of
+        for key, i, j in self.order.key_runs(lines, self.by_line):
+            parts[part_of(key)] += lines[i:j]
+        return parts
+
+    def spill(self) -> None:
+        """Sort the buffer and write each partition's segment, in order, to one file."""
+        if not self.buffer:
+            return
+        path = os.path.join(self.workdir, f"spill{len(self.spills)}.out")
+        lines, self.buffer = self.buffer, []
+        lines.sort(key=None if self.by_line else self.order.key)
+        parts = self._partitions(lines)
+        del lines
+        segments = []
+        offset = 0
+        with open(path, "wb", buffering=1 << 20) as out:
+            for part, lines in enumerate(parts):
+                if lines and self.combine is not None:
+                    lines = self.combine(part, lines)
+                    lines.sort(key=self.order.key)  # a combiner that breaks order must not break the merge
+                size = 0
+                for i in range(0, len(lines), 65536):
+                    data = b"\n".join(lines[i:i + 65536]) + b"\n"
+                    out.write(data)
+                    size += len(data)
+                segments.append([offset, size, len(lines)])
+                self.spilled_records += len(lines)
+                offset += size
+                parts[part] = []
+        self.spills.append({"path": path, "segments": segments, "by_line": self.by_line})
+        self.used = 0
+
+    def finish(self) -> list[dict]:
+        self.spill()
+        return self.spills
+
+
+def to_reduce_input(lines: list[bytes], sep: bytes, nfields: int, rsep: bytes) -> list[bytes]:
+    """Map output lines as the reducer reads them: ``key + rsep + value``, separator always."""
+    if nfields == 1 and sep == rsep:
+        return [line if sep in line else line + sep for line in lines]
+    out = []
+    for line in lines:
+        key, value = split_key_value(line, sep, nfields)
+        out.append(key + rsep + value)
+    return out
+
+
+def from_combiner_output(lines: list[bytes], osep: bytes, onfields: int,
+                         sep: bytes, nfields: int) -> list[bytes]:
+    """Combiner output (parsed with the reduce-output settings) back into map-output lines."""
+    if osep == sep and onfields == nfields:
+        return lines
+    out = []
+    for line in lines:
+        key, value = split_key_value(line, osep, onfields)
+        seps = key.count(sep)
+        # Choose the line that map-side parsing cuts back into exactly (key, value).
+        out.append(key if not value and seps < nfields - 1 else key + sep + value)
+    return out

@@ -1,0 +1,414 @@
+"""``run_job(spec)``: map → shuffle → reduce on local cores, committed like Hadoop.
+
+The driver plans splits, runs every task attempt in a forked worker process (its own
+process group, so one ``killpg`` stops it and every script it started), retries failed
+attempts up to the configured maximum, checks that no record was lost, and commits the
+output directory.  It never touches records itself.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+from collections import deque
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from typing import Callable
+
+from streamkit import keyfields
+from streamkit.commit import OutputCommitter
+from streamkit.errors import JobFailed, StreamkitError
+from streamkit.extsort import Order
+from streamkit.inputs import Split, expand_inputs, plan_splits
+from streamkit.partition import cached, hash_partition
+from streamkit.spec import JobSpec
+from streamkit.task import Counters, TaskError, link_files
+
+FRAMEWORK = "Map-Reduce Framework"
+_FORK = multiprocessing.get_context("fork")
+
+
+class Job:
+    """Job-wide settings every task attempt reads (inherited by the forked workers)."""
+
+    def __init__(self, spec: JobSpec, workdir: str):
+        self.spec, self.workdir = spec, workdir
+        stamp = int(time.time() * 1000) % 10**9
+        self.id = f"local{stamp}{random.randrange(1000):03d}_0001"
+        self.seed = spec.seed if spec.seed is not None else random.randrange(1 << 30)
+        self.fan_in = max(2, spec.conf.get_int("mapreduce.task.io.sort.factor", 64))
+        self.num_maps = 0
+
+    def order(self) -> Order:
+        spec = self.spec
+        options = spec.comparator_options
+        comparator = keyfields.comparator_key(options, spec.key_field_sep) if options else None
+        nfields = 1 << 30 if spec.map_output_keyonly else spec.map_key_fields  # keyonly: all key
+        return Order(spec.map_output_sep, nfields, comparator)
+
+    def part_of(self) -> Callable[[bytes], int]:
+        spec = self.spec
+        if spec.num_reducers == 1:
+            return lambda key: 0
+        if spec.partitioner == "keyfield":
+            return cached(keyfields.partitioner(spec.partitioner_options or None,
+                                                spec.key_field_sep), spec.num_reducers)
+        return cached(hash_partition, spec.num_reducers)
+
+    def environment(self) -> dict[str, str]:
+        spec = self.spec
+        conf = spec.conf.__class__(spec.conf)
+        conf.setdefault("mapreduce.job.id", f"job_{self.id}")
+        conf["mapreduce.job.maps"] = str(self.num_maps)
+        conf.setdefault("mapreduce.job.name", "streamkit")
+        conf.setdefault("mapreduce.job.user.name", os.environ.get("USER", "streamkit"))
+        conf["mapreduce.output.fileoutputformat.outputdir"] = spec.output
+        for name, value in (("stream.map.streamprocessor", spec.mapper),
+                            ("stream.reduce.streamprocessor", spec.reducer),
+                            ("stream.combine.streamprocessor", spec.combiner)):
+            if value:
+                conf[name] = value
+        env = dict(os.environ)
+        env.update(conf.environment())
+        return env
+
+
+@dataclass
+class Attempt:
+    """One attempt of one task: where it runs and what it sees."""
+
+    job: Job
+    kind: str          # "m" or "r"
+    index: int
+    attempt: int
+    output_path: str
+    split: Split | None = None
+    env: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"attempt_{self.job.id}_{self.kind}_{self.index:06d}_{self.attempt}"
+
+    @property
+    def cwd(self) -> str:
+        return os.path.join(self.job.workdir, self.name)
+
+    @property
+    def log_path(self) -> str:
+        return os.path.join(self.cwd, "stderr.log")
+
+    @property
+    def pgid_path(self) -> str:
+        return os.path.join(self.job.workdir, self.name + ".pgids")
+
+    @property
+    def result_path(self) -> str:
+        return os.path.join(self.job.workdir, self.name + ".json")
+
+    def describe(self, total: int) -> str:
+        what = "map" if self.kind == "m" else "reduce"
+        text = f"{what} task {self.index + 1} of {total}"
+        if self.split is not None:
+            end = "end" if self.split.length < 0 else self.split.start + self.split.length
+            text += f" (input {self.split.file.uri} bytes {self.split.start}-{end})"
+        return text
+
+    def prepare(self) -> None:
+        """Make the cwd with its ``-file`` links and tmp dir; build the environment."""
+        spec = self.job.spec
+        tmp = os.path.join(self.cwd, "tmp")
+        os.makedirs(tmp, exist_ok=True)
+        link_files(spec.files, self.cwd)
+        task_id = f"task_{self.job.id}_{self.kind}_{self.index:06d}"
+        values = {
+            "mapreduce.task.id": task_id, "mapreduce.task.attempt.id": self.name,
+            "mapreduce.task.partition": str(self.index),
+            "mapreduce.task.ismap": "true" if self.kind == "m" else "false",
+            "mapreduce.task.output.dir": os.path.dirname(self.output_path),
+        }
+        if self.split is not None:
+            length = self.split.length if self.split.length >= 0 else (self.split.file.size or 0)
+            values.update({"mapreduce.map.input.file": self.split.file.file_uri,
+                           "mapreduce.map.input.start": str(self.split.start),
+                           "mapreduce.map.input.length": str(length)})
+        env = dict(self.job.base_env)
+        env.update(spec.conf.__class__(values).environment())
+        env.update(dict(spec.cmdenv))
+        env["TMPDIR"] = tmp
+        env["PWD"] = self.cwd
+        self.env = env
+
+    def new_tmp_path(self) -> str:
+        self._tmp_count = getattr(self, "_tmp_count", 0) + 1
+        return os.path.join(self.cwd, f"merge{self._tmp_count}.out")
+
+
+def _child(fn: Callable, args: tuple, result_path: str) -> None:
+    """Worker process body: own process group, default signals, result as JSON."""
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    code = 0
+    profile_dir = os.environ.get("STREAMKIT_PROFILE")  # dev aid: cProfile every attempt
+    try:
+        if profile_dir:
+            import cProfile
+
+            profiler = cProfile.Profile()
+            result = profiler.runcall(fn, *args)
+            profiler.dump_stats(os.path.join(profile_dir, os.path.basename(result_path) + ".prof"))
+        else:
+            result = fn(*args)
+    except (TaskError, StreamkitError) as exc:
+        result, code = {"error": str(exc)}, 1
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        result, code = {"error": f"{exc.strerror or exc}{where}"}, 1
+    except BaseException as exc:  # a bug: keep the traceback in the task log
+        result, code = {"error": f"internal error {type(exc).__name__}: {exc}",
+                        "traceback": traceback.format_exc()}, 1
+    try:
+        with open(result_path, "w") as f:
+            json.dump(result, f)
+    finally:
+        os._exit(code)
+
+
+class Scheduler:
+    """Run task attempts in at most ``workers`` processes; retry; stop everything on failure."""
+
+    def __init__(self, workers: int, on_done: Callable[[str], None] | None = None):
+        self.workers = max(1, workers)
+        self.running: dict = {}
+        self.on_done = on_done or (lambda kind: None)
+
+    def run(self, tasks: list, make_attempt: Callable[[int, int], Attempt], body: Callable,
+            max_attempts: int) -> list[dict]:
+        results: list[dict | None] = [None] * len(tasks)
+        pending = deque((i, 0) for i in range(len(tasks)))
+        while pending or self.running:
+            while pending and len(self.running) < self.workers:
+                index, n = pending.popleft()
+                attempt = make_attempt(index, n)
+                self._start(attempt, body, tasks[index])
+            ready = wait(list(self.running), timeout=1.0)
+            for sentinel in ready:
+                attempt, proc = self.running.pop(sentinel)
+                proc.join()
+                _kill_groups(attempt, proc.pid)  # leftovers of a finished attempt
+                result = _read_result(attempt)
+                if proc.exitcode == 0 and "error" not in result:
+                    results[attempt.index] = result
+                    self.on_done(attempt.kind)
+                    continue
+                reason = result.get("error") or _exit_reason(proc.exitcode)
+                if attempt.attempt + 1 < max_attempts:
+                    pending.append((attempt.index, attempt.attempt + 1))
+                    continue
+                self.kill_all()
+                raise JobFailed(f"{attempt.describe(len(tasks))} failed after "
+                                f"{attempt.attempt + 1} attempt(s): {reason}; log: {_keep_log(attempt)}")
+        return results  # type: ignore[return-value]
+
+    def _start(self, attempt: Attempt, body: Callable, arg) -> None:
+        attempt.prepare()
+        proc = _FORK.Process(target=_child, args=(body, (attempt, *arg), attempt.result_path),
+                             daemon=False)
+        proc.start()
+        try:
+            os.setpgid(proc.pid, proc.pid)
+        except OSError:
+            pass
+        self.running[proc.sentinel] = (attempt, proc)
+
+    def kill_all(self) -> None:
+        """SIGKILL every worker's process group (the scripts it started included)."""
+        for attempt, proc in list(self.running.values()):
+            _kill_groups(attempt, proc.pid)
+        for attempt, proc in list(self.running.values()):
+            proc.join()
+            _kill_groups(attempt, proc.pid)  # scripts started while we were killing
+        self.running.clear()
+
+
+def _kill_groups(attempt: Attempt, worker_pid: int) -> None:
+    """SIGKILL a worker's process group and the group of every command it started."""
+    groups = [worker_pid]
+    try:
+        with open(attempt.pgid_path) as f:
+            groups += [int(line) for line in f if line.strip()]
+    except (OSError, ValueError):
+        pass
+    for pgid in groups:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _keep_log(attempt: Attempt) -> str:
+    """Copy a failed attempt's stderr log out of the job's temporary directory."""
+    logs = os.path.join(os.path.dirname(attempt.job.workdir), "streamkit-logs")
+    kept = os.path.join(logs, f"{attempt.name}.stderr.log")
+    try:
+        os.makedirs(logs, exist_ok=True)
+        with open(kept, "ab") as out:
+            for path in sorted(p for p in os.listdir(attempt.cwd) if p.startswith("stderr.log")):
+                with open(os.path.join(attempt.cwd, path), "rb") as f:
+                    shutil.copyfileobj(f, out)
+            result = _read_result(attempt)
+            if "traceback" in result:
+                out.write(result["traceback"].encode())
+    except OSError:
+        return attempt.log_path
+    return kept
+
+
+def _read_result(attempt: Attempt) -> dict:
+    try:
+        with open(attempt.result_path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        return f"worker killed by signal {signal.Signals(-code).name}"
+    return f"worker exited with code {code}"
+
+
+@dataclass
+class JobReport:
+    """What a finished job reports: its counters, timings and partition sizes."""
+
+    job_id: str
+    output: str
+    counters: Counters
+    phases: dict
+    partition_records: list[int]
+    num_maps: int
+
+    def to_json(self) -> dict:
+        return {"job_id": self.job_id, "output": self.output, "num_maps": self.num_maps,
+                "counters": {f"{g}.{n}": v for (g, n), v in sorted(self.counters.items())},
+                "phases": self.phases, "partition_records": self.partition_records}
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_job(spec: JobSpec, stdout=None, on_progress: Callable[[str], None] | None = None) -> JobReport:
+    """Run ``spec`` to completion; raise :class:`StreamkitError` on failure.
+
+    With ``spec.output == "-"`` the part files are streamed, in order, to ``stdout``.
+    """
+    spec.validate()
+    files = expand_inputs(list(spec.inputs))
+    to_stdout = spec.output == "-"
+    workdir = os.path.abspath(tempfile.mkdtemp(prefix="streamkit-", dir=spec.tmpdir))
+    committer = OutputCommitter(os.path.join(workdir, "output") if to_stdout else spec.output,
+                                spec.clean_stale)
+    scheduler = Scheduler(spec.workers, on_progress)
+    try:
+        committer.setup()
+        report = _run(spec, files, workdir, committer, scheduler)
+        if to_stdout:
+            _cat_parts(committer.output, stdout or sys.stdout.buffer)
+        return report
+    except BaseException:
+        scheduler.kill_all()
+        committer.abort()
+        raise
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
+         scheduler: Scheduler) -> JobReport:
+    from streamkit import worker
+
+    job = Job(spec, workdir)
+    splits = plan_splits(files, max(2, 2 * spec.workers))
+    job.num_maps = len(splits)
+    job.base_env = job.environment()
+    suffix = spec.output_suffix
+    phases = {}
+
+    def map_attempt(index: int, n: int) -> Attempt:
+        return Attempt(job, "m", index, n, committer.part_path(f"part-{index:05d}{suffix}"),
+                       split=splits[index])
+
+    t0, c0 = time.monotonic(), _cpu()
+    map_results = scheduler.run([()] * len(splits), map_attempt, worker.run_map, spec.map_attempts)
+    phases["map"] = {"wall_s": round(time.monotonic() - t0, 3), "cpu_s": round(_cpu() - c0, 3),
+                     "tasks": len(splits)}
+    counters = Counters()
+    for result in map_results:
+        counters.merge(result["counters"])
+    parts: list[str] = []
+    partition_records: list[int] = []
+    if spec.num_reducers == 0:
+        parts = [r["output"] for r in map_results if r.get("output")]
+    else:
+        spills = [spill for r in map_results for spill in r["spills"]]
+        by_line = all(s["by_line"] for s in spills)
+        reduce_args = []
+        for p in range(spec.num_reducers):
+            segments = [(s["path"], *s["segments"][p][:2]) for s in spills if s["segments"][p][1]]
+            partition_records.append(sum(s["segments"][p][2] for s in spills))
+            reduce_args.append((segments, by_line))
+
+        def reduce_attempt(index: int, n: int) -> Attempt:
+            return Attempt(job, "r", index, n, committer.part_path(f"part-{index:05d}{suffix}"))
+
+        t0, c0 = time.monotonic(), _cpu()
+        reduce_results = scheduler.run(reduce_args, reduce_attempt, worker.run_reduce,
+                                       spec.reduce_attempts)
+        phases["reduce"] = {"wall_s": round(time.monotonic() - t0, 3),
+                            "cpu_s": round(_cpu() - c0, 3), "tasks": spec.num_reducers}
+        for result in reduce_results:
+            counters.merge(result["counters"])
+        parts = [r["output"] for r in reduce_results if r.get("output")]
+        _check_balance(counters, spec)
+    committer.commit(parts)
+    return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records, job.num_maps)
+
+
+def _check_balance(counters: Counters, spec: JobSpec) -> None:
+    """Nothing lost: every record the maps emitted (or the combiners kept) reached a reducer."""
+    def get(name: str) -> int:
+        return counters.get((FRAMEWORK, name), 0)
+
+    sent = get("Combine output records") if spec.combiner else get("Map output records")
+    if spec.combiner and get("Combine input records") != get("Map output records"):
+        raise JobFailed(f"record count mismatch: maps emitted {get('Map output records')} records "
+                        f"but combiners read {get('Combine input records')}; this is a streamkit bug, please report it")
+    if get("Reduce input records") != sent:
+        raise JobFailed(f"record count mismatch: {sent} records were shuffled but reducers read "
+                        f"{get('Reduce input records')}; this is a streamkit bug, please report it")
+
+
+def _cat_parts(output: str, out) -> None:
+    from streamkit.inputs import open_input
+
+    for name in sorted(os.listdir(output)):
+        if name.startswith("part-"):
+            with open_input(os.path.join(output, name)) as f:
+                shutil.copyfileobj(f, out, 1 << 20)
+    out.flush()

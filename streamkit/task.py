@@ -1,0 +1,231 @@
+"""Start one user command (mapper, combiner or reducer) the way Hadoop Streaming does.
+
+* argv comes from :func:`~streamkit.hadoop_args.split_command_line` (no shell);
+  a relative program is looked up in the task's working directory first, then ``PATH``;
+* the environment carries the job conf (``mapreduce_task_partition``...), ``-cmdenv``
+  and ``TMPDIR``; the working directory holds the ``-file``/``-files`` links;
+* stderr is read line by line: ``reporter:counter:G,C,N`` and ``reporter:status:...``
+  are consumed, every other line goes to the task's log; the last lines are kept for
+  the error message; memory stays bounded whatever the script writes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import threading
+import time
+from collections import deque
+
+from streamkit.errors import JobFailed
+from streamkit.hadoop_args import split_command_line
+from streamkit.records import LineReader
+
+
+class TaskError(Exception):
+    """An attempt failed; ``str`` says why (exit code or signal, what the task was doing)."""
+
+
+class Counters(dict):
+    """``{(group, name): value}`` with Hadoop's increment semantics."""
+
+    def incr(self, group: str, name: str, amount: int = 1) -> None:
+        key = (group, name)
+        self[key] = self.get(key, 0) + amount
+
+    def merge(self, other: "Counters | list") -> None:
+        items = other.items() if isinstance(other, dict) else ((tuple(k), v) for k, v in other)
+        for (group, name), value in items:
+            self.incr(group, name, value)
+
+    def to_json(self) -> list:
+        return [[list(k), v] for k, v in sorted(self.items())]
+
+
+def resolve_program(argv: list[str], cwd: str, path: str) -> list[str]:
+    """Hadoop's ``PathFinder``: a bare name is found in the task cwd first, then ``PATH``.
+
+    A program found in the cwd that is not executable is copied there and made so (Hadoop
+    runs ``chmod a+x``; a copy keeps the user's own file untouched).
+    """
+    prog = argv[0]
+    if os.sep in prog:
+        return argv
+    local = os.path.join(cwd, prog)
+    if os.path.isfile(local):
+        if not os.access(local, os.X_OK):
+            real = os.path.realpath(local)
+            os.unlink(local) if os.path.islink(local) else None
+            if real != local:
+                shutil.copyfile(real, local)
+            os.chmod(local, os.stat(local).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return [local] + argv[1:]
+    found = shutil.which(prog, path=path)
+    if found is None:
+        raise TaskError(f'Cannot run program "{prog}": not found in the task directory or PATH')
+    return [found] + argv[1:]
+
+
+class StderrReader(threading.Thread):
+    """Drain a task's stderr: counters and status lines consumed, the rest logged."""
+
+    TAIL_LINES = 20
+    MAX_TAIL_LINE = 2000
+
+    def __init__(self, pipe, log_path: str, prefix: str, counters: Counters):
+        super().__init__(daemon=True)
+        self.pipe, self.log_path, self.counters = pipe, log_path, counters
+        self.counter_prefix = (prefix + "counter:").encode()
+        self.status_prefix = (prefix + "status:").encode()
+        self.prefix = prefix.encode()
+        self.tail: deque[str] = deque(maxlen=self.TAIL_LINES)
+        self.status = ""
+        self.last_activity = time.monotonic()
+
+    def run(self) -> None:
+        reader = LineReader()
+        with open(self.log_path, "ab") as log:
+            fd = self.pipe.fileno()
+            while True:
+                chunk = os.read(fd, 1 << 16)
+                self.last_activity = time.monotonic()
+                block = reader.feed(chunk) if chunk else reader.finish()
+                if block:
+                    self._lines(block, log)
+                if not chunk:
+                    break
+                if len(reader._tail) > 1 << 20:  # an endless line: log it in pieces
+                    log.write(reader._tail)
+                    reader._tail = b""
+
+    def _lines(self, block: bytes, log) -> None:
+        if self.prefix not in block:
+            log.write(block)
+            lines = block[-4 * self.MAX_TAIL_LINE:].split(b"\n")[-self.TAIL_LINES - 1:-1]
+            self.tail.extend(l[:self.MAX_TAIL_LINE].decode("utf-8", "replace") for l in lines)
+            return
+        for line in block.split(b"\n")[:-1]:
+            if line.startswith(self.counter_prefix):
+                self._counter(line[len(self.counter_prefix):], log)
+            elif line.startswith(self.status_prefix):
+                self.status = line[len(self.status_prefix):].decode("utf-8", "replace").strip()
+            elif line.startswith(self.prefix):
+                log.write(b"WARN Cannot parse reporter line: " + line + b"\n")
+            else:
+                log.write(line + b"\n")
+                self.tail.append(line[:self.MAX_TAIL_LINE].decode("utf-8", "replace"))
+
+    def _counter(self, text: bytes, log) -> None:
+        columns = text.decode("utf-8", "replace").strip().split(",")
+        if len(columns) != 3:
+            log.write(b"WARN Cannot parse counter line: " + text + b"\n")
+            return
+        try:
+            amount = int(columns[2])
+        except ValueError:
+            log.write(b"WARN Cannot parse counter increment: " + text + b"\n")
+            return
+        self.counters.incr(columns[0], columns[1], amount)
+
+
+class StreamProcess:
+    """A running user command with stdin/stdout pipes and a draining stderr thread."""
+
+    def __init__(self, command: str, cwd: str, env: dict[str, str], log_path: str,
+                 prefix: str, counters: Counters, pgid_file: str | None = None):
+        argv = split_command_line(command)
+        if not argv:
+            raise TaskError("empty command")
+        argv = resolve_program(argv, cwd, env.get("PATH", os.defpath))
+        try:
+            # Its own process group: one killpg stops it and anything it started.
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, cwd=cwd, env=env, bufsize=0,
+                                         start_new_session=True)
+        except OSError as exc:
+            raise TaskError(f'Cannot run program "{argv[0]}": {exc.strerror or exc}') from None
+        if pgid_file:  # so the driver can stop this group even if the worker dies
+            with open(pgid_file, "a") as f:
+                f.write(f"{self.proc.pid}\n")
+        self.command, self.cwd = command, cwd
+        self.stderr = StderrReader(self.proc.stderr, log_path, prefix, counters)
+        self.stderr.start()
+
+    @property
+    def stdin_fd(self) -> int:
+        return self.proc.stdin.fileno()
+
+    @property
+    def stdout_fd(self) -> int:
+        return self.proc.stdout.fileno()
+
+    def close_stdin(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    def finish(self, non_zero_is_failure: bool = True) -> int:
+        """Wait for exit and for stderr to drain; raise :class:`TaskError` on failure.
+
+        Whatever the command left running in its process group is killed, as YARN kills a
+        finished container's processes.
+        """
+        code = self.proc.wait()
+        self.kill_group()
+        self.stderr.join()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+        if code < 0:
+            raise TaskError(f"killed by signal {signal.Signals(-code).name}{self.tail_text()}")
+        if code and non_zero_is_failure:
+            raise TaskError(f"subprocess failed with code {code}{self.tail_text()}"
+                            f"{unshipped_hint(self.command, self.proc.args, self.cwd)}")
+        return code
+
+    def kill_group(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+    def kill(self) -> None:
+        self.kill_group()
+        self.proc.wait()
+
+    def exited(self) -> bool:
+        return self.proc.poll() is not None
+
+    def tail_text(self) -> str:
+        tail = [line for line in self.stderr.tail if line.strip()]
+        return f"; stderr: {' | '.join(tail[-3:])}" if tail else ""
+
+
+def unshipped_hint(command: str, argv: list[str], cwd: str) -> str:
+    """Name a script the command uses that exists here but was not shipped with -file."""
+    for word in split_command_line(command):
+        if (os.sep not in word and os.path.isfile(word)
+                and not os.path.lexists(os.path.join(cwd, word))):
+            return (f"; hint: tasks run in their own directory, as on Hadoop: ship {word} "
+                    f"with -file {word}")
+    return ""
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until everything is written (pipes take partial writes)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def link_files(files: tuple[tuple[str, str], ...], cwd: str) -> None:
+    """Hadoop's distributed cache: symlink each shipped file into the task cwd."""
+    for source, name in files:
+        target = os.path.join(cwd, name)
+        if not os.path.exists(source):
+            raise JobFailed(f"-file {source}: no such file; ship an existing file")
+        if not os.path.lexists(target):
+            os.symlink(os.path.abspath(source), target)

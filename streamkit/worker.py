@@ -1,0 +1,283 @@
+"""One task attempt, run inside a worker process: a map task or a reduce task.
+
+Per-record work happens here, never in the driver.  A map attempt pipes its split into
+the mapper and partitions/sorts/spills what comes out (or, map-only, writes its part
+file); a reduce attempt merges its partition's segments from every map spill into the
+reducer and writes the part file through TextOutputFormat.  Each returns a small dict
+(counters, spill index) that the driver reads back as JSON.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import select
+import threading
+import time
+from typing import Callable, Iterable, Iterator
+
+from streamkit.extsort import merge_files
+from streamkit.inputs import read_split
+from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
+from streamkit.output import TextOutput
+from streamkit.records import LineReader
+from streamkit.task import Counters, StreamProcess, TaskError, write_all
+
+FRAMEWORK = "Map-Reduce Framework"
+ORPHAN_GRACE = 2.0  # seconds a finished command's leftovers may hold its stdout open
+
+
+class Feeder(threading.Thread):
+    """Write blocks to a process's stdin from a thread, so its stdout can be read meanwhile."""
+
+    def __init__(self, proc: StreamProcess, blocks: Iterable[bytes]):
+        super().__init__(daemon=True)
+        self.proc, self.blocks = proc, blocks
+        self.records = 0
+        self.bytes = 0
+        self.broken = False
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        fd = self.proc.stdin_fd
+        try:
+            for block in self.blocks:
+                write_all(fd, block)
+                self.records += block.count(b"\n")
+                self.bytes += len(block)
+        except BrokenPipeError:
+            self.broken = True
+        except BaseException as exc:  # an input error: reported by the task
+            self.error = exc
+        finally:
+            self.proc.close_stdin()
+
+
+def pump(proc: StreamProcess, feeder: Feeder, sink: Callable[[bytes], None],
+         timeout: float = 0.0) -> None:
+    """Read the process's stdout into ``sink`` as record blocks until EOF.
+
+    If the command exits while something it started keeps stdout open, that process
+    group is killed after ``ORPHAN_GRACE`` idle seconds.  With ``timeout`` (Hadoop's
+    ``mapreduce.task.timeout``), a command that neither writes a line to stdout nor to
+    stderr for that long is killed and the attempt fails.
+    """
+    reader = LineReader()
+    fd = proc.stdout_fd
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP)
+    feeder.start()
+    last_output = time.monotonic()
+    try:
+        while True:
+            if poller.poll(1000):
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                last_output = time.monotonic()
+                block = reader.feed(chunk)
+                if block:
+                    sink(block)
+                continue
+            now = time.monotonic()
+            idle = now - max(last_output, proc.stderr.last_activity)
+            if proc.exited() and now - last_output > ORPHAN_GRACE:
+                proc.kill_group()
+            elif timeout and idle > timeout:
+                proc.kill()
+                raise TaskError(f"timed out: no output and no status for {idle:.0f} s "
+                                f"(mapreduce.task.timeout={int(timeout * 1000)}); killed it")
+        sink(reader.finish())
+    except BaseException:
+        proc.kill()
+        raise
+    finally:
+        feeder.join(ORPHAN_GRACE)
+
+
+def run_command(command: str, task, blocks: Iterable[bytes], sink: Callable[[bytes], None],
+                counters: Counters, suffix: str = "") -> Feeder:
+    """Run one user command over ``blocks``; its output lines go to ``sink``."""
+    spec = task.job.spec
+    proc = StreamProcess(command, task.cwd, task.env, task.log_path + suffix,
+                         spec.reporter_prefix, counters, task.pgid_path)
+    feeder = Feeder(proc, blocks)
+    pump(proc, feeder, sink, spec.task_timeout)
+    if feeder.error is not None:
+        proc.kill()
+        raise feeder.error
+    proc.finish(spec.non_zero_exit_is_failure)
+    return feeder
+
+
+# ---------------------------------------------------------------- map side
+
+def _keyvalue_input(blocks: Iterable[bytes], sep: bytes, out_sep: bytes) -> Iterator[bytes]:
+    """KeyValueTextInputFormat: the mapper reads ``key + SEP + value``; no separator ⇒ ``line + SEP``."""
+    for block in blocks:
+        lines = block.split(b"\n")
+        lines.pop()
+        out = []
+        for line in lines:
+            key, found, value = line.partition(sep)
+            out.append(key + out_sep + value)
+        yield b"\n".join(out) + b"\n"
+
+
+def map_input(task) -> Iterable[bytes]:
+    spec = task.job.spec
+    blocks = read_split(task.split)
+    if spec.input_format == "keyvalue":
+        return _keyvalue_input(blocks, spec.keyvalue_sep, spec.map_input_sep)
+    return blocks
+
+
+def run_map(task) -> dict:
+    """One map attempt; returns counters and, with reducers, the spill index."""
+    job, spec = task.job, task.job.spec
+    counters = Counters()
+    if spec.num_reducers == 0:
+        sink = TextOutput(task.output_path, spec.map_output_sep, spec.map_key_fields,
+                          spec.output_sep, spec.map_output_keyonly, spec.lazy_output)
+        add = sink.write_block
+    else:
+        sink = MapOutputCollector(task.cwd, spec.num_reducers, job.part_of(),
+                                  job.order(), spec.memory,
+                                  _combiner(task, counters) if spec.combiner else None)
+        add = sink.add
+    blocks = map_input(task)
+    if spec.mapper is None:
+        records = 0
+        for block in blocks:
+            records += block.count(b"\n")
+            add(block)
+    else:
+        feeder = run_command(spec.mapper, task, blocks, add, counters)
+        records = feeder.records
+        if feeder.broken and not spec.skip_broken_pipe:
+            raise TaskError(f"the mapper stopped reading its input after {records} records "
+                            "(broken pipe); Hadoop fails such a task too: read all of stdin, "
+                            "or set -D stream.minRecWrittenToEnableSkip_=0")
+    counters.incr(FRAMEWORK, "Map input records", records)
+    if spec.num_reducers == 0:
+        sink.close()
+        counters.incr(FRAMEWORK, "Map output records", sink.records)
+        return {"counters": counters.to_json(), "output": sink.path if os.path.exists(sink.path) else None}
+    spills = sink.finish()
+    counters.incr(FRAMEWORK, "Map output records", sink.records)
+    counters.incr(FRAMEWORK, "Map output bytes", sink.bytes)
+    counters.incr(FRAMEWORK, "Spilled Records", sink.spilled_records)
+    return {"counters": counters.to_json(), "spills": spills}
+
+
+def _combiner(task, counters: Counters):
+    """The combiner as a function over one partition's sorted lines (one process per call)."""
+    spec = task.job.spec
+    calls = [0]
+
+    def combine(part: int, lines: list[bytes]) -> list[bytes]:
+        records = to_reduce_input(lines, spec.map_output_sep, spec.map_key_fields,
+                                  spec.reduce_input_sep)
+        out: list[bytes] = []
+
+        def collect(block: bytes) -> None:
+            if block:
+                out.extend(block.split(b"\n")[:-1])
+
+        calls[0] += 1
+        data = (b"\n".join(records[i:i + 65536]) + b"\n" for i in range(0, len(records), 65536))
+        run_command(spec.combiner, task, data, collect, counters, suffix=f".combine{calls[0]}")
+        counters.incr(FRAMEWORK, "Combine input records", len(lines))
+        counters.incr(FRAMEWORK, "Combine output records", len(out))
+        return from_combiner_output(out, spec.reduce_output_sep, spec.reduce_key_fields,
+                                    spec.map_output_sep, spec.map_key_fields)
+
+    return combine
+
+
+# ---------------------------------------------------------------- reduce side
+
+def whole_runs(blocks: Iterable[list[bytes]], order, by_line: bool) -> Iterator[list[bytes]]:
+    """Re-cut sorted blocks so that no run of equal keys straddles two blocks."""
+    held: list[bytes] = []
+    for lines in blocks:
+        if held:
+            lines = held + lines
+        start = order.last_run_start(lines, by_line)
+        held = lines[start:]
+        if start:
+            yield lines[:start]
+    if held:
+        yield held
+
+
+class ReduceFeed:
+    """Turn merged, sorted map output into reducer stdin blocks; count records and groups.
+
+    Every line becomes ``key + SEP + value`` (separator even for an empty value).  In
+    the default layout only key-only lines need it, and within a run of equal keys those
+    sort first, so they are found per run, not per line.
+    """
+
+    def __init__(self, spec, order, by_line: bool, rng: random.Random | None):
+        self.spec, self.order, self.by_line, self.rng = spec, order, by_line, rng
+        self.records = 0
+        self.groups = 0
+        sep = spec.map_output_sep
+        self.simple = (by_line and sep == spec.reduce_input_sep and spec.map_key_fields == 1
+                       and len(sep) == 1 and not spec.map_output_keyonly)
+
+    def blocks(self, merged: Iterable[list[bytes]]) -> Iterator[bytes]:
+        spec, rsep, rng = self.spec, self.spec.reduce_input_sep, self.rng
+        for lines in whole_runs(merged, self.order, self.by_line):
+            self.records += len(lines)
+            runs = list(self.order.key_runs(lines, self.by_line))
+            self.groups += len(runs)
+            if self.simple:
+                for key, i, j in runs:
+                    while i < j and lines[i] == key:
+                        lines[i] = key + rsep
+                        i += 1
+            else:
+                lines = to_reduce_input(lines, spec.map_output_sep, spec.map_key_fields, rsep)
+            if rng is not None:
+                for key, i, j in runs:
+                    if j - i > 1:
+                        group = lines[i:j]
+                        rng.shuffle(group)
+                        lines[i:j] = group
+            yield b"\n".join(lines) + b"\n"
+
+
+def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dict:
+    """One reduce attempt over the sorted segments of its partition from every map spill."""
+    job, spec = task.job, task.job.spec
+    counters = Counters()
+    order = job.order()
+    merged = merge_files(segments, None if by_line else order.key, job.fan_in, task.new_tmp_path)
+    rng = random.Random(job.seed * 1000003 + task.index) if spec.shuffle_values else None
+    feed = ReduceFeed(spec, order, by_line, rng)
+    if spec.reducer is None:  # IdentityReducer: (key, value) straight to the part file
+        out = TextOutput(task.output_path, spec.map_output_sep, spec.map_key_fields,
+                         spec.output_sep, spec.map_output_keyonly, spec.lazy_output)
+    else:
+        out = TextOutput(task.output_path, spec.reduce_output_sep, spec.reduce_key_fields,
+                         spec.output_sep, spec.reduce_output_keyonly, spec.lazy_output)
+    try:
+        if spec.reducer is None:
+            for lines in whole_runs(merged, order, by_line):
+                feed.records += len(lines)
+                out.write_block(b"\n".join(lines) + b"\n")
+        elif not segments:  # Hadoop runs the reducer on no input and discards its output
+            run_command(spec.reducer, task, iter(()), lambda block: None, counters)
+        else:
+            run_command(spec.reducer, task, feed.blocks(merged), out.write_block, counters)
+    except BaseException:
+        out.abort()
+        raise
+    out.close()
+    counters.incr(FRAMEWORK, "Reduce input records", feed.records)
+    counters.incr(FRAMEWORK, "Reduce input groups", feed.groups)
+    counters.incr(FRAMEWORK, "Reduce output records", out.records)
+    return {"counters": counters.to_json(),
+            "output": out.path if os.path.exists(out.path) else None}
