@@ -6,9 +6,11 @@ one place and printed as one line, ``streamkit: <what went wrong and what to do>
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
+import time
 
 import click
 
@@ -153,7 +155,8 @@ Generic options (-D, -files) come first, as on Hadoop. Long spellings
   --stats FILE      write counters, phase times and partition sizes as JSON
   --shuffle-values  shuffle values within each key (flush out order bugs)
   --seed N          seed for --shuffle-values
-  --clean-stale     remove an output dir left by a killed run, then run
+  --clean-stale     remove an output dir / temp dirs left by a killed run
+  --log FILE        append one JSON line per run (start, end, status, counters)
   -output -         stream the part files, in order, to stdout
 
 The output directory must not exist; parts are committed with _SUCCESS last.
@@ -168,14 +171,63 @@ def run_command(args):
 
     spec = _handle(hadoop_args.parse, list(args))
     tty = sys.stderr.isatty()
-    report = _handle(runner.run_job, spec, sys.stdout.buffer)
+    progress = ProgressBars() if (spec.progress if spec.progress is not None else tty) else None
+    started = time.time()
+    report, failure = None, None
+    try:
+        report = runner.run_job(spec, sys.stdout.buffer, progress)
+    except (StreamkitError, KeyboardInterrupt, BrokenPipeError) as exc:
+        failure = exc
+    finally:
+        if progress:
+            progress.close()
+    if spec.log:
+        _append_log(spec, started, report, failure)
+    if failure is not None:
+        _handle(_reraise, failure)
+    for warning in report.warnings:
+        click.echo(f"streamkit: warning: {warning}", err=True)
     if spec.stats:
-        import json
-
         with open(spec.stats, "w") as f:
             json.dump(report.to_json(), f, indent=2)
     if spec.verbose or tty:
         click.echo(format_counters(report), err=True)
+
+
+def _reraise(exc: BaseException) -> None:
+    raise exc
+
+
+def _append_log(spec, started: float, report, failure) -> None:
+    """--log: one JSON line per run, for cron jobs and their monitors."""
+    status = "ok" if failure is None else getattr(failure, "exit_code", 130)
+    record = {"start": started, "end": time.time(), "status": status,
+              "output": spec.output, "error": None if failure is None else str(failure) or type(failure).__name__,
+              "counters": report.to_json()["counters"] if report else {}}
+    with open(spec.log, "a") as f:
+        f.write(json.dumps(record) + "\n")
+
+
+class ProgressBars:
+    """One click progress bar per phase (maps, then reduces), on stderr."""
+
+    def __init__(self):
+        self.phase, self.bar, self.done = None, None, 0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        if phase != self.phase:
+            self.close()
+            self.phase, self.done = phase, 0
+            self.bar = click.progressbar(length=total, label=f"{phase} tasks", file=sys.stderr,
+                                         show_pos=True, show_eta=False)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def format_counters(report) -> str:

@@ -31,15 +31,42 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _pid_in(path: str) -> int | None:
+    try:
+        with open(path) as f:
+            return int(f.read().strip() or 0)
+    except (OSError, ValueError):
+        return None
+
+
+def stale_workdirs(parent: str) -> list[str]:
+    """Temporary job directories under ``parent`` whose driver process is gone (SIGKILL)."""
+    try:
+        names = [n for n in os.listdir(parent) if n.startswith("streamkit-") and n != "streamkit-logs"]
+    except OSError:
+        return []
+    stale = []
+    for name in names:
+        pid = _pid_in(os.path.join(parent, name, PIDFILE))
+        if pid is not None and not _alive(pid):
+            stale.append(os.path.join(parent, name))
+    return stale
+
+
+def mark_owner(directory: str) -> None:
+    """Record this process as the owner of ``directory`` (read back by the stale checks)."""
+    with open(os.path.join(directory, PIDFILE), "w") as f:
+        f.write(f"{os.getpid()}\n")
+
+
 def stale_owner(output: str) -> int | None:
     """The dead driver pid of an interrupted run that left ``output`` behind, else None."""
     try:
         entries = set(os.listdir(output))
-        with open(os.path.join(output, TEMPORARY, PIDFILE)) as f:
-            pid = int(f.read().strip() or 0)
-    except (OSError, ValueError):
+    except OSError:
         return None
-    if entries == {TEMPORARY} and not _alive(pid):
+    pid = _pid_in(os.path.join(output, TEMPORARY, PIDFILE))
+    if pid is not None and entries == {TEMPORARY} and not _alive(pid):
         return pid
     return None
 
@@ -77,8 +104,7 @@ class OutputCommitter:
                             "check the path and permissions") from None
         self._claimed = True
         os.makedirs(self.temporary)
-        with open(os.path.join(self.output, TEMPORARY, PIDFILE), "w") as f:
-            f.write(f"{os.getpid()}\n")
+        mark_owner(os.path.join(self.output, TEMPORARY))
 
     def part_path(self, name: str) -> str:
         return os.path.join(self.temporary, name)

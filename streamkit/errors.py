@@ -14,6 +14,10 @@ Exit codes follow ``mapred streaming`` where Hadoop defines one:
 
 from __future__ import annotations
 
+import errno
+import os
+from contextlib import contextmanager
+
 
 class StreamkitError(Exception):
     """Base class: ``str(err)`` is the one-line message, ``err.exit_code`` the status."""
@@ -59,3 +63,20 @@ class Interrupted(StreamkitError):
         name = signal.Signals(signum).name
         super().__init__(f"interrupted by {name}; stopped all tasks and removed temporary files",
                          128 + signum)
+
+
+_DISK_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+@contextmanager
+def disk_errors(path: str, nbytes: int):
+    """Turn a full disk (or a file-size limit) while writing ``path`` into one clear line."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _DISK_FULL:
+            raise
+        where = os.path.dirname(os.path.abspath(path))
+        raise JobFailed(f"cannot write {path}: {exc.strerror} in {where} while writing about "
+                        f"{nbytes} bytes; free space there or point --tmpdir/-output at a "
+                        "larger disk") from None

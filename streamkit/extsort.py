@@ -26,6 +26,7 @@ from itertools import chain
 from operator import methodcaller
 from typing import Callable, Iterable, Iterator
 
+from streamkit.errors import disk_errors
 from streamkit.records import key_of
 
 #: Approximate bytes of memory per buffered line beyond its own length: the bytes object
@@ -238,7 +239,7 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
                 merged.append(group[0])
                 continue
             path = new_path()
-            with open(path, "wb") as out:
+            with disk_errors(path, sum(r[2] for r in group)), open(path, "wb") as out:
                 for lines in merge_blocks([read_run(*r, block_bytes=block) for r in group], key, stable):
                     out.write(b"\n".join(lines) + b"\n")
             for r in group:
@@ -252,7 +253,7 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
 
 def write_run(path: str, lines: list[bytes]) -> None:
     """Write sorted lines to ``path``, ``\\n``-terminated, in slices (no full copy)."""
-    with open(path, "wb") as out:
+    with disk_errors(path, sum(map(len, lines)) + len(lines)), open(path, "wb") as out:
         for i in range(0, len(lines), 65536):
             out.write(b"\n".join(lines[i:i + 65536]) + b"\n")
 

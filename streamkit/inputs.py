@@ -201,10 +201,17 @@ def expand_inputs(specs: list[str]) -> list[InputFile]:
 
 
 def plan_splits(files: list[InputFile], target_splits: int,
-                min_split_size: int = 1 << 20) -> list[Split]:
-    """Cut files into splits like ``FileInputFormat.getSplits``: one size for the whole job."""
+                min_split_size: int = 1 << 20, max_split_size: int | None = None) -> list[Split]:
+    """Cut files into splits like ``FileInputFormat.getSplits``: one size for the whole job.
+
+    ``max_split_size`` (``mapreduce.input.fileinputformat.split.maxsize``) caps the size
+    the way Hadoop's block size does.
+    """
     total = sum(f.size or 0 for f in files)
-    split_size = max(1, min_split_size, total // max(1, target_splits))
+    split_size = max(min_split_size, total // max(1, target_splits))
+    if max_split_size:
+        split_size = min(split_size, max_split_size)
+    split_size = max(1, split_size)
     splits: list[Split] = []
     for f in files:
         for start, length in _ranges(f, split_size):

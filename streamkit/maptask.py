@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import Callable
 
+from streamkit.errors import disk_errors
 from streamkit.extsort import LINE_OVERHEAD, Order
 from streamkit.records import key_end, split_key_value
 
@@ -73,7 +74,7 @@ class MapOutputCollector:
         del lines
         segments = []
         offset = 0
-        with open(path, "wb", buffering=1 << 20) as out:
+        with disk_errors(path, self.used), open(path, "wb", buffering=1 << 20) as out:
             for part, lines in enumerate(parts):
                 if lines and self.combine is not None:
                     lines = self.combine(part, lines)

@@ -13,6 +13,7 @@ import gzip
 import os
 import zlib
 
+from streamkit.errors import disk_errors
 from streamkit.records import split_key_value
 
 
@@ -69,9 +70,10 @@ class TextOutput:
         self.records += len(lines)
         if not self.keyonly:
             block = self._reformat(lines, block)
-        if self._file is None:
-            self._file = open_part(self.path)
-        self._file.write(block)
+        with disk_errors(self.path, len(block)):
+            if self._file is None:
+                self._file = open_part(self.path)
+            self._file.write(block)
         self.bytes += len(block)
 
     def _reformat(self, lines: list[bytes], block: bytes) -> bytes:
@@ -88,7 +90,8 @@ class TextOutput:
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            with disk_errors(self.path, 0):
+                self._file.close()
             self._file = None
 
     def abort(self) -> None:

@@ -25,13 +25,13 @@ from multiprocessing.connection import wait
 from typing import Callable
 
 from streamkit import keyfields
-from streamkit.commit import OutputCommitter
+from streamkit.commit import OutputCommitter, mark_owner, stale_workdirs
 from streamkit.errors import JobFailed, StreamkitError
 from streamkit.extsort import Order
 from streamkit.inputs import Split, expand_inputs, plan_splits
 from streamkit.partition import cached, hash_partition
 from streamkit.spec import JobSpec
-from streamkit.task import Counters, TaskError, link_files
+from streamkit.task import Counters, TaskError, die_with_parent, link_files
 
 FRAMEWORK = "Map-Reduce Framework"
 _FORK = multiprocessing.get_context("fork")
@@ -158,6 +158,7 @@ def _child(fn: Callable, args: tuple, result_path: str) -> None:
         os.setpgid(0, 0)
     except OSError:
         pass
+    die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     code = 0
@@ -189,15 +190,16 @@ def _child(fn: Callable, args: tuple, result_path: str) -> None:
 class Scheduler:
     """Run task attempts in at most ``workers`` processes; retry; stop everything on failure."""
 
-    def __init__(self, workers: int, on_done: Callable[[str], None] | None = None):
+    def __init__(self, workers: int, on_progress: Callable[[str, int, int], None] | None = None):
         self.workers = max(1, workers)
         self.running: dict = {}
-        self.on_done = on_done or (lambda kind: None)
+        self.on_progress = on_progress or (lambda phase, done, total: None)
 
     def run(self, tasks: list, make_attempt: Callable[[int, int], Attempt], body: Callable,
             max_attempts: int) -> list[dict]:
         results: list[dict | None] = [None] * len(tasks)
         pending = deque((i, 0) for i in range(len(tasks)))
+        done = 0
         while pending or self.running:
             while pending and len(self.running) < self.workers:
                 index, n = pending.popleft()
@@ -211,7 +213,8 @@ class Scheduler:
                 result = _read_result(attempt)
                 if proc.exitcode == 0 and "error" not in result:
                     results[attempt.index] = result
-                    self.on_done(attempt.kind)
+                    done += 1
+                    self.on_progress("map" if attempt.kind == "m" else "reduce", done, len(tasks))
                     continue
                 reason = result.get("error") or _exit_reason(proc.exitcode)
                 if attempt.attempt + 1 < max_attempts:
@@ -300,11 +303,13 @@ class JobReport:
     phases: dict
     partition_records: list[int]
     num_maps: int
+    warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
         return {"job_id": self.job_id, "output": self.output, "num_maps": self.num_maps,
                 "counters": {f"{g}.{n}": v for (g, n), v in sorted(self.counters.items())},
-                "phases": self.phases, "partition_records": self.partition_records}
+                "phases": self.phases, "partition_records": self.partition_records,
+                "warnings": self.warnings}
 
 
 def _cpu() -> float:
@@ -313,21 +318,26 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def run_job(spec: JobSpec, stdout=None, on_progress: Callable[[str], None] | None = None) -> JobReport:
+def run_job(spec: JobSpec, stdout=None,
+            on_progress: Callable[[str, int, int], None] | None = None) -> JobReport:
     """Run ``spec`` to completion; raise :class:`StreamkitError` on failure.
 
     With ``spec.output == "-"`` the part files are streamed, in order, to ``stdout``.
+    ``on_progress(phase, done, total)`` is called as tasks finish.
     """
     spec.validate()
     files = expand_inputs(list(spec.inputs))
     to_stdout = spec.output == "-"
+    warnings = _stale_temporaries(spec)
     workdir = os.path.abspath(tempfile.mkdtemp(prefix="streamkit-", dir=spec.tmpdir))
+    mark_owner(workdir)
     committer = OutputCommitter(os.path.join(workdir, "output") if to_stdout else spec.output,
                                 spec.clean_stale)
     scheduler = Scheduler(spec.workers, on_progress)
     try:
         committer.setup()
         report = _run(spec, files, workdir, committer, scheduler)
+        report.warnings = warnings
         if to_stdout:
             _cat_parts(committer.output, stdout or sys.stdout.buffer)
         return report
@@ -339,12 +349,26 @@ def run_job(spec: JobSpec, stdout=None, on_progress: Callable[[str], None] | Non
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _stale_temporaries(spec: JobSpec) -> list[str]:
+    """Find (or, with --clean-stale, remove) temp dirs of runs that were SIGKILLed."""
+    stale = stale_workdirs(spec.tmpdir or tempfile.gettempdir())
+    if spec.clean_stale:
+        for path in stale:
+            shutil.rmtree(path, ignore_errors=True)
+        return [f"removed stale temporary directory {p}" for p in stale]
+    return [f"stale temporary directory {p} from a killed run; remove it or rerun with "
+            "--clean-stale" for p in stale]
+
+
 def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
          scheduler: Scheduler) -> JobReport:
     from streamkit import worker
 
     job = Job(spec, workdir)
-    splits = plan_splits(files, max(2, 2 * spec.workers))
+    conf = spec.conf
+    splits = plan_splits(files, max(2, 2 * spec.workers),
+                         conf.get_int("mapreduce.input.fileinputformat.split.minsize", 1 << 20),
+                         conf.get_int("mapreduce.input.fileinputformat.split.maxsize", 0) or None)
     job.num_maps = len(splits)
     job.base_env = job.environment()
     suffix = spec.output_suffix

@@ -25,6 +25,21 @@ from streamkit.hadoop_args import split_command_line
 from streamkit.records import LineReader
 
 
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (``PR_SET_PDEATHSIG``).
+
+    So a SIGKILLed driver takes its workers, and a dead worker its scripts, with it:
+    no orphans keep running on a cron box.  A no-op where prctl is unavailable.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+
+
 class TaskError(Exception):
     """An attempt failed; ``str`` says why (exit code or signal, what the task was doing)."""
 
@@ -144,7 +159,7 @@ class StreamProcess:
             # Its own process group: one killpg stops it and anything it started.
             self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, cwd=cwd, env=env, bufsize=0,
-                                         start_new_session=True)
+                                         start_new_session=True, preexec_fn=die_with_parent)
         except OSError as exc:
             raise TaskError(f'Cannot run program "{argv[0]}": {exc.strerror or exc}') from None
         if pgid_file:  # so the driver can stop this group even if the worker dies

@@ -104,9 +104,7 @@ os.kill(os.getpid(), signal.SIGKILL)
 
 
 def test_missing_program(tmp_path, job, run):
-    res = run("-input", "in.txt", "-output", "out", "-mapper", "no-such-program-xyz",
-              "-D", "mapreduce.map.maxattempts=1") if False else \
-        run("-D", "mapreduce.map.maxattempts=1", "-input", "in.txt", "-output", "out",
+    res = run("-D", "mapreduce.map.maxattempts=1", "-input", "in.txt", "-output", "out",
             "-mapper", "no-such-program-xyz", "--tmpdir", "tmp")
     assert res.returncode == 1
     assert b'Cannot run program "no-such-program-xyz"' in res.stderr
