@@ -12,13 +12,16 @@ Compression is chosen by file-name suffix, case-sensitively, as Hadoop's
 file is one split: Hadoop can split ``.bz2`` by block, but the records are the same.
 Remote URLs (``s3://``, ``gs://``, ``http(s)://``, ``hdfs://``…) are opened by smart_open and
 are never listed: no globs or directories, size unknown, one split each.
-This is the only module that imports smart_open.
+This is the only module that imports smart_open (lazily: local files use the stdlib codecs).
 """
 
 from __future__ import annotations
 
+import bz2
 import glob
+import gzip
 import io
+import lzma
 import os
 import re
 import stat
@@ -26,8 +29,6 @@ import zlib
 from dataclasses import dataclass
 from typing import Iterator
 from urllib.parse import urlsplit
-
-import smart_open
 
 from streamkit.errors import InputError
 from streamkit.records import LineReader
@@ -275,6 +276,7 @@ def _zstd():
 
 
 _OWN_CODECS = {".deflate": zlib.decompressobj, ".zst": _zstd}
+_LOCAL_CODECS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 
 def _refuse_codec(uri: str) -> None:
@@ -288,10 +290,20 @@ def open_input(uri: str):
     _refuse_codec(uri)
     codec = _codec(uri)
     try:
+        if _is_url(uri):
+            import smart_open  # only remote inputs pay for its import (~0.1 s)
+
+            if codec in _OWN_CODECS:
+                raw = smart_open.open(uri, "rb", compression="disable")
+                return io.BufferedReader(_Decoded(raw, _OWN_CODECS[codec]), 1 << 16)
+            return smart_open.open(uri, "rb", compression=codec or "disable")
+        path = uri[len("file:"):] if uri.startswith("file:") else uri
+        if codec in _LOCAL_CODECS:
+            return _LOCAL_CODECS[codec](path, "rb")
+        raw = open(path, "rb")
         if codec in _OWN_CODECS:
-            raw = smart_open.open(uri, "rb", compression="disable")
             return io.BufferedReader(_Decoded(raw, _OWN_CODECS[codec]), 1 << 16)
-        return smart_open.open(uri, "rb", compression=codec or "disable")
+        return raw
     except FileNotFoundError:
         raise InputError(f"input path does not exist: {uri} (was it removed after the job "
                          "started?)") from None

@@ -381,7 +381,7 @@ def test_unreadable_file_at_expand(tmp_path, monkeypatch):
 
 def test_unreadable_file_at_open(tmp_path, monkeypatch):
     f = write(tmp_path / "a.txt", b"x\n")
-    deny(monkeypatch, inputs.smart_open, f.uri)
+    deny(monkeypatch, builtins, f.uri)
     with pytest.raises(InputError, match="permission denied") as err:
         read(plan_splits([f], 1)[0])
     assert f.uri in str(err.value) and err.value.exit_code == 5

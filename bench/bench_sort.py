@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Benchmark `streamkit sort` against `LC_ALL=C sort -t$'\\t' -k1,1 -s`.
+
+Both sort the same mapper-output file (site<TAB>flag, 22 bytes a line) with the
+same -S buffer and -T directory, in the same run, alternating which goes first so
+that drift in the machine's load hits both.  Targets (issue): streamkit's median
+wall time <= 1.5x GNU sort's, and its peak RSS <= budget + 60 MiB with a 64 MiB
+budget on the 5M input, which is ~110 MB and so forces spills.
+
+    bench/bench_sort.py [--sizes 1M,5M] [--budget 64M] [--repeat 3] [--quick]
+"""
+import argparse
+import os
+import random
+import sys
+import tempfile
+from collections import Counter
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+SITES = 4000                # distinct keys: "a few thousand sites"
+HIT_RATE = 0.1              # share of flag 1
+CHUNK = 100000              # lines generated and written at a time
+RATIO_TARGET = 1.5
+RSS_SLACK = 60 * common.MIB
+
+
+def input_file(records, seed):
+    """Return bench/data/sort-N-sSEED.tsv, generating it once (deterministically).
+
+    Site ids are random 19-digit numbers, zero-padded like MalGen's, and lines come
+    in random order, which is what a mapper emits for unsorted logs.
+    """
+    path = os.path.join(common.DATA, 'sort-%d-s%d.tsv' % (records, seed))
+    if os.path.exists(path):
+        return path
+    os.makedirs(common.DATA, exist_ok=True)
+    rng = random.Random(seed)
+    sites = ['%019d' % rng.randrange(10 ** 18) for _ in range(SITES)]
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as out:
+        for start in range(0, records, CHUNK):
+            n = min(CHUNK, records - start)
+            keys = rng.choices(sites, k=n)
+            out.write(''.join('%s\t%d\n' % (k, rng.random() < HIT_RATE) for k in keys))
+    os.replace(tmp, path)
+    return path
+
+
+def commands(path, budget, tmpdir):
+    """The two commands: file in, stdout out, same budget and temp dir.
+
+    streamkit runs in its default mode (equal keys in no promised order, as Hadoop);
+    GNU sort needs -s to compare keys only.  The key sequences must match.
+    """
+    opts = ['-S', budget, '-T', tmpdir, path]
+    return {
+        'streamkit sort': [common.STREAMKIT, 'sort'] + opts,
+        'GNU sort': ['sort', '-t', '\t', '-k1,1', '-s'] + opts,
+    }
+
+
+def same_sort(path_a, path_b):
+    """Return None if both outputs have the same key sequence and line multiset, else why.
+
+    Byte-identical files (the normal case: both sorts are stable) pass at once;
+    otherwise the slow line-by-line comparison says what differs.
+    """
+    if os.path.getsize(path_a) == os.path.getsize(path_b):
+        with open(path_a, 'rb') as a, open(path_b, 'rb') as b:
+            while True:
+                block = a.read(1 << 22)
+                if block != b.read(1 << 22):
+                    break
+                if not block:
+                    return None
+    lines_a, lines_b = Counter(), Counter()
+    with open(path_a, 'rb') as a, open(path_b, 'rb') as b:
+        for number, (x, y) in enumerate(zip(a, b), 1):
+            if x.split(b'\t', 1)[0].rstrip(b'\n') != y.split(b'\t', 1)[0].rstrip(b'\n'):
+                return 'key sequences differ at line %d' % number
+            lines_a[x] += 1
+            lines_b[y] += 1
+        if a.read(1) or b.read(1):
+            return 'different numbers of lines'
+    return None if lines_a == lines_b else 'same keys but different lines'
+
+
+def bench_size(records, args, tmpdir):
+    """Measure both sorts on one input, args.repeat times each, and check the outputs."""
+    path = input_file(records, args.seed)
+    common.warm_cache(path)
+    cmds = commands(path, args.budget, tmpdir)
+    names = list(cmds)
+    samples = {name: [] for name in names}
+    outputs = {name: os.path.join(tmpdir, 'out-%d' % i) for i, name in enumerate(names)}
+    env = dict(os.environ, LC_ALL='C')
+    for i in range(args.repeat):
+        for name in names if i % 2 == 0 else names[::-1]:
+            with open(outputs[name], 'wb') as out:
+                samples[name].append(common.measure(cmds[name], stdout=out, env=env))
+            print('  %9d %-15s run %d: %.2f s' % (records, name, i + 1, samples[name][-1].wall),
+                  file=sys.stderr)
+    problem = same_sort(*outputs.values())
+    for out in outputs.values():
+        os.remove(out)
+    if problem:
+        sys.exit('bench_sort: outputs differ for %d records: %s' % (records, problem))
+    return {name: common.summarize(s) for name, s in samples.items()}
+
+
+def rows_for(records, results, budget_bytes):
+    """Table rows for one size; the ratio and target checks go on streamkit's row."""
+    gnu, sk = results['GNU sort'], results['streamkit sort']
+    ratio = sk.wall / gnu.wall
+    rss_ok = sk.tree_rss <= budget_bytes + RSS_SLACK
+    verdict = '%s / %s' % ('ok' if ratio <= RATIO_TARGET else 'MISS',
+                           'ok' if rss_ok else 'MISS')
+    rows = []
+    for name, s, extra in (('GNU sort', gnu, ['1.00×', '']),
+                           ('streamkit sort', sk, ['%.2f×' % ratio, verdict])):
+        rows.append(['{:,}'.format(records), name, '%.2f s' % s.wall, '%.2f s' % s.cpu,
+                     common.mib(s.tree_rss), common.mib(s.proc_rss), str(s.procs)] + extra)
+    return rows
+
+
+HEADER = ['records', 'system', 'wall (median)', 'CPU (median)', 'peak RSS, tree',
+          'peak RSS, one process', 'processes', 'wall vs GNU', 'targets: time / RSS']
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--sizes', default='1M,5M', help='record counts (default 1M,5M)')
+    parser.add_argument('--budget', default='64M', help='-S for both sorts (default 64M)')
+    parser.add_argument('--repeat', type=int, default=3, help='runs of each (median; default 3)')
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--quick', action='store_true', help='smoke check: 200k records, 1 run')
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.repeat = '200k', 1
+    sizes = [common.parse_count(s) for s in args.sizes.split(',')]
+    budget_bytes = common.parse_bytes(args.budget)
+    common.require(common.STREAMKIT)
+    facts = common.machine()
+    rows = []
+    for records in sizes:
+        with tempfile.TemporaryDirectory(prefix='bench-sort-') as tmpdir:
+            rows += rows_for(records, bench_size(records, args, tmpdir), budget_bytes)
+    table = common.markdown_table(HEADER, rows)
+    notes = ('Both sorts: `-S %s -T <tmp> -s`, input a file of site<TAB>flag lines (%d sites, '
+             'seed %d), stdout to a file, LC_ALL=C; median of %d runs, alternating order; '
+             'peak RSS polled every %d ms (worst run). Targets: wall ≤ %.1f× GNU sort, '
+             'tree RSS ≤ budget + 60 MiB.' % (args.budget, SITES, args.seed, args.repeat,
+                                              common.POLL_S * 1000, RATIO_TARGET))
+    print(table + '\n\n' + notes)
+    name = 'sort-quick' if args.quick else 'sort'
+    path = common.write_results(name, 'streamkit sort vs GNU sort', facts, [table, '', notes])
+    print('\nwritten to %s' % os.path.relpath(path), file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()
