@@ -69,13 +69,17 @@ _DISK_FULL = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
 
 
 @contextmanager
-def disk_errors(path: str, nbytes: int):
-    """Turn a full disk (or a file-size limit) while writing ``path`` into one clear line."""
+def disk_errors(path: str, nbytes):
+    """Turn a full disk (or a file-size limit) while writing ``path`` into one clear line.
+
+    ``nbytes`` is the size being written, or a function computing it (only on failure).
+    """
     try:
         yield
     except OSError as exc:
         if exc.errno not in _DISK_FULL:
             raise
+        nbytes = nbytes() if callable(nbytes) else nbytes
         where = os.path.dirname(os.path.abspath(path))
         raise JobFailed(f"cannot write {path}: {exc.strerror} in {where} while writing about "
                         f"{nbytes} bytes; free space there or point --tmpdir/-output at a "

@@ -13,7 +13,7 @@ import os
 from typing import Callable
 
 from streamkit.errors import disk_errors
-from streamkit.extsort import LINE_OVERHEAD, Order
+from streamkit.extsort import LINE_OVERHEAD, Order, count_sorted, counted_bytes, expand
 from streamkit.records import key_end, split_key_value
 
 class MapOutputCollector:
@@ -64,28 +64,44 @@ class MapOutputCollector:
         return parts
 
     def spill(self) -> None:
-        """Sort the buffer and write each partition's segment, in order, to one file."""
+        """Sort the buffer and write each partition's segment, in order, to one file.
+
+        A repetitive buffer is sorted by counting (:func:`count_sorted`): only its
+        distinct lines are sorted and partitioned, then written ``count`` times each.
+        """
         if not self.buffer:
             return
         path = os.path.join(self.workdir, f"spill{len(self.spills)}.out")
         lines, self.buffer = self.buffer, []
-        lines.sort(key=None if self.by_line else self.order.key)
+        key = None if self.by_line else self.order.key
+        counted = count_sorted(lines, key, False)
+        if counted:
+            lines, counts = counted
+        else:
+            lines.sort(key=key)
+            counts = None
         parts = self._partitions(lines)
         del lines
         segments = []
         offset = 0
         with disk_errors(path, self.used), open(path, "wb", buffering=1 << 20) as out:
             for part, lines in enumerate(parts):
-                if lines and self.combine is not None:
-                    lines = self.combine(part, lines)
-                    lines.sort(key=self.order.key)  # a combiner that breaks order must not break the merge
+                if counts is not None and lines and self.combine is None:
+                    chunks, records = counted_bytes(lines, counts), sum(map(counts.__getitem__, lines))
+                else:
+                    if counts is not None:
+                        lines = [line for group in expand(lines, counts) for line in group]
+                    if lines and self.combine is not None:
+                        lines = self.combine(part, lines)
+                        lines.sort(key=self.order.key)  # a combiner that breaks order must not break the merge
+                    chunks = (b"\n".join(lines[i:i + 65536]) + b"\n" for i in range(0, len(lines), 65536))
+                    records = len(lines)
                 size = 0
-                for i in range(0, len(lines), 65536):
-                    data = b"\n".join(lines[i:i + 65536]) + b"\n"
+                for data in chunks:
                     out.write(data)
                     size += len(data)
-                segments.append([offset, size, len(lines)])
-                self.spilled_records += len(lines)
+                segments.append([offset, size, records])
+                self.spilled_records += records
                 offset += size
                 parts[part] = []
         self.spills.append({"path": path, "segments": segments, "by_line": self.by_line})
