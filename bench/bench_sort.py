@@ -148,7 +148,7 @@ def main():
         with tempfile.TemporaryDirectory(prefix='bench-sort-') as tmpdir:
             rows += rows_for(records, bench_size(records, args, tmpdir), budget_bytes)
     table = common.markdown_table(HEADER, rows)
-    notes = ('Both sorts: `-S %s -T <tmp> -s`, input a file of site<TAB>flag lines (%d sites, '
+    notes = ('Both sorts: `-S %s -T <tmp>` (GNU also `-t\\t -k1,1 -s`), input a file of site<TAB>flag lines (%d sites, '
              'seed %d), stdout to a file, LC_ALL=C; median of %d runs, alternating order; '
              'peak RSS polled every %d ms (worst run). Targets: wall ≤ %.1f× GNU sort, '
              'tree RSS ≤ budget + 60 MiB.' % (args.budget, SITES, args.seed, args.repeat,

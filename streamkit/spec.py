@@ -179,6 +179,9 @@ class JobSpec:
                           ("stream.reduce.output.field.separator", self.reduce_output_sep)):
             if not sep:
                 raise UsageError(f"-D {name} is empty; give a separator such as a tab")
+        if self.conf.get("stream.map.input.ignoreKey", "true").lower() == "false":
+            raise UsageError("-D stream.map.input.ignoreKey=false is not supported; "
+                             "the mapper reads the lines only, as with Hadoop's default")
         self.comparator_options  # noqa: B018 - validates the comparator class
         self.output_suffix  # noqa: B018 - validates the codec
         return self

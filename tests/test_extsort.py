@@ -103,3 +103,22 @@ def test_key_runs_cover_each_key_once(lines, sep, n):
     if lines:
         start = order.last_run_start(lines, by_line)
         assert runs[-1][1] == start
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(LINE, min_size=1, max_size=12), st.integers(5000, 30000), st.booleans())
+def test_repetitive_buffers_are_sorted_by_counting(tmp_path_factory, vocab, n, spill):
+    from streamkit.extsort import count_sorted
+    rng = __import__("random").Random(n)
+    lines = [rng.choice(vocab) for _ in range(n)]
+    assert count_sorted(list(lines), None, False) is not None     # the counting path is taken
+    assert count_sorted(list(lines), None, True) is None           # never for stable sorts
+    tmp = str(tmp_path_factory.mktemp("count"))
+    out = sort_all(lines, Order(b"\t", 1), budget=1 if spill else 1 << 30, tmpdir=tmp)
+    assert keys(out) == sorted(keys(lines))
+    assert sorted(out) == sorted(lines)
+
+
+def test_counting_is_skipped_for_distinct_lines():
+    from streamkit.extsort import count_sorted
+    assert count_sorted([b"%d" % i for i in range(10000)], None, False) is None

@@ -7,6 +7,7 @@ of shared/reference/malstone.md §7 that shares no code with the scripts.
 """
 import hashlib
 import importlib.util
+import json
 import os
 import random
 import subprocess
@@ -361,3 +362,52 @@ def test_generator_scales_sites_and_entities():
     sites = {line.split(b'|')[2] for line in data.splitlines()}
     entities = {line.split(b'|')[4] for line in data.splitlines()}
     assert 20 <= len(sites) <= 60 and 20 <= len(entities) <= 40
+
+
+# ---------------------------------------------------------------- under streamkit run
+
+
+def streamkit_run(data, form, formal, tmp_path, extra=()):
+    """Each step of the form through `streamkit run` (R=3, combiner-free); sorted rows."""
+    src = tmp_path / 'in.txt'
+    src.write_bytes(data)
+    for n, (mapper, reducer) in enumerate(FORMS[form, formal]):
+        out = tmp_path / f'step{n}'
+        done = subprocess.run(
+            [sys.executable, '-m', 'streamkit', 'run', *extra, '-input', str(src), '-output', str(out),
+             '-file', str(JOB / mapper), '-file', str(JOB / reducer),
+             '-mapper', f'python3 {Path(mapper).name}', '-reducer', f'python3 {Path(reducer).name}',
+             '-numReduceTasks', '3', '--jobs', '2', '--shuffle-values'],
+            capture_output=True, env={**os.environ, 'PYTHONPATH': str(JOB.parents[1])})
+        assert done.returncode == 0, done.stderr.decode()
+        src = out
+    parts = sorted(p for p in os.listdir(src) if p.startswith('part-'))
+    return b''.join(sorted(b''.join((src / p).read_bytes() for p in parts).splitlines(True)))
+
+
+@pytest.mark.parametrize('form, formal', FORMS, ids=FORM_IDS)
+def test_streamkit_run_equals_the_pipeline(sample, tmp_path, form, formal):
+    expected = run_form(sample, form, formal)
+    assert streamkit_run(sample, form, formal, tmp_path) == expected
+
+
+def test_streamkit_run_with_combiner_equals_the_pipeline(sample, tmp_path):
+    got = streamkit_run(sample, 'b', False, tmp_path,
+                        extra=['-D', 'mapreduce.task.io.sort.mb=1', '-combiner', 'python3 b_combiner.py',
+                               '-file', str(JOB / 'b_combiner.py'), '--stats', str(tmp_path / 's.json')])
+    assert got == run_form(sample, 'b', False)
+    counters = json.loads((tmp_path / 's.json').read_text())['counters']
+    fw = 'Map-Reduce Framework.'
+    assert counters[fw + 'Combine output records'] < counters[fw + 'Combine input records'] == 3000
+
+
+def test_run_formal_with_streamkit(tmp_path):
+    out = tmp_path / 'out'
+    done = subprocess.run([str(JOB / 'run_formal.sh'), str(JOB / 'example10.txt'), str(out), 'a'],
+                          capture_output=True,
+                          env={**os.environ, 'STREAMKIT': f'{sys.executable} -m streamkit',
+                               'PYTHONPATH': str(JOB.parents[1])})
+    assert done.returncode == 0, done.stderr.decode()
+    rows = b''.join(sorted(b''.join((out / 'step2' / p).read_bytes()
+                                    for p in os.listdir(out / 'step2') if p.startswith('part-')).splitlines(True)))
+    assert rows.decode() == EXAMPLE['a', True]
