@@ -177,10 +177,14 @@ def _streaming(opt: str, raw: str, conf: JobConf, fields: dict) -> None:
     elif opt in ("-file", "-cacheFile"):
         fields["files"] += _link_names(raw)
     elif opt == "-cmdenv":
-        name, eq, value = raw.partition("=")
-        if not eq:
+        if "=" not in raw:
             raise UsageError(f"-cmdenv {raw}: expected NAME=VALUE")
-        fields["cmdenv"].append((name, value))
+        # Hadoop joins -cmdenv values with spaces and splits them again on spaces, so a
+        # value cannot hold one: "A=x y" sets A=x and drops "y".
+        for item in raw.split(" "):
+            name, eq, value = item.partition("=")
+            if eq:
+                fields["cmdenv"].append((name, value))
     elif opt == "-jobconf":
         _define(conf, raw)
     elif opt == "-inputformat":

@@ -195,10 +195,9 @@ def expand_inputs(specs: list[str]) -> list[InputFile]:
                 errors.append(str(err))
     if errors:
         raise InputError("; ".join(errors))
-    if not files:
-        raise InputError("no input files: " + (", ".join(map(repr, specs)) or "no -input given")
-                         + " hold only hidden files or none; give at least one -input with data")
-    return files
+    if not specs:
+        raise InputError("no input files: no -input given; give at least one -input with data")
+    return files  # empty directories are fine: Hadoop runs the job with no map tasks
 
 
 def plan_splits(files: list[InputFile], target_splits: int,

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import stat
@@ -84,6 +85,10 @@ def resolve_program(argv: list[str], cwd: str, path: str) -> list[str]:
     return [found] + argv[1:]
 
 
+_JAVA_TRIM = "".join(map(chr, range(33)))  # String.trim(): every char <= ' '
+_JAVA_LONG = re.compile(r"[+-]?[0-9]+")
+
+
 class StderrReader(threading.Thread):
     """Drain a task's stderr: counters and status lines consumed, the rest logged."""
 
@@ -134,16 +139,18 @@ class StderrReader(threading.Thread):
                 self.tail.append(line[:self.MAX_TAIL_LINE].decode("utf-8", "replace"))
 
     def _counter(self, text: bytes, log) -> None:
-        columns = text.decode("utf-8", "replace").strip().split(",")
+        """``G,C,N`` as Java parses it: ``trim()``, ``split(",")`` (trailing empty columns
+        dropped), exactly three columns, ``Long.parseLong`` (no spaces, no ``_``)."""
+        columns = text.decode("utf-8", "replace").strip(_JAVA_TRIM).split(",")
+        while columns and not columns[-1]:
+            columns.pop()
         if len(columns) != 3:
             log.write(b"WARN Cannot parse counter line: " + text + b"\n")
             return
-        try:
-            amount = int(columns[2])
-        except ValueError:
+        if not _JAVA_LONG.fullmatch(columns[2]):
             log.write(b"WARN Cannot parse counter increment: " + text + b"\n")
             return
-        self.counters.incr(columns[0], columns[1], amount)
+        self.counters.incr(columns[0], columns[1], int(columns[2]))
 
 
 class StreamProcess:

@@ -287,3 +287,15 @@ def test_never_listens_on_a_port(tmp_path, script):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
+
+
+def test_empty_input_directory_runs_with_no_maps_like_hadoop(tmp_path, script, run):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "_SUCCESS").write_bytes(b"")
+    script("cat.py", CAT)
+    res = run("-input", "empty", "-output", "out", "-file", "cat.py", "-mapper", "python3 cat.py",
+              "-reducer", "python3 cat.py", "-numReduceTasks", "2", "--stats", "s.json")
+    assert res.returncode == 0, res.stderr
+    assert sorted(os.listdir(tmp_path / "out")) == ["_SUCCESS", "part-00000", "part-00001"]
+    assert all((tmp_path / "out" / p).stat().st_size == 0 for p in ("part-00000", "part-00001"))
+    assert json.loads((tmp_path / "s.json").read_text())["num_maps"] == 0

@@ -79,3 +79,30 @@ def test_progress_bars_and_summary_on_a_tty(tmp_path, script):
     os.close(master)
     assert b"map tasks" in seen and b"reduce tasks" in seen and b"2/2" in seen
     assert b"Map input records=2" in seen
+
+
+def test_cmdenv_values_split_on_spaces_like_hadoop():
+    from streamkit.hadoop_args import parse
+    spec = parse(["-input", "a", "-output", "b", "-mapper", "cat", "-cmdenv", "A=x y", "-cmdenv", "B=1 C=2"])
+    assert spec.cmdenv == (("A", "x"), ("B", "1"), ("C", "2"))
+
+
+def test_split_command_line_like_streaming_splitargs():
+    from streamkit.hadoop_args import split_command_line
+    assert split_command_line("python3  m.py") == ["python3", "m.py"]
+    assert split_command_line("a'b c'd") == ["a", "b c", "d"]
+    assert split_command_line('bash -c "cut -f1 | sort"') == ["bash", "-c", "cut -f1 | sort"]
+    assert split_command_line("awk -F\"\\t\" x") == ["awk", "-F", "\\t", "x"]   # no escapes
+
+
+def test_counter_lines_parse_like_java(tmp_path):
+    from streamkit.task import Counters, StderrReader
+    counters = Counters()
+    reader = StderrReader(None, str(tmp_path / "log"), "reporter:", counters)
+    lines = [b"reporter:counter:G,a,5,", b"reporter:counter:G,b, 5", b"reporter:counter:G,c,+2",
+             b"reporter:counter:G,d,1_000", b"reporter:counter:G,e,", b"  reporter:counter:G,f,1",
+             b"reporter:counter: G,g,-3 ", b"reporter:counter:G,h,1,2"]
+    with open(tmp_path / "log", "ab") as log:
+        reader._lines(b"\n".join(lines) + b"\n", log)
+    assert counters == {("G", "a"): 5, ("G", "c"): 2, ("G", "g"): -3}
+    assert (tmp_path / "log").read_bytes().count(b"WARN") == 4
