@@ -24,17 +24,23 @@ from streamkit.records import LineReader
 from streamkit.task import Counters, StreamProcess, TaskError, write_all
 
 FRAMEWORK = "Map-Reduce Framework"
+STREAMING_BUFFER = 128 * 1024  # PipeMapRed's BUFFER_SIZE for the script's stdin
 ORPHAN_GRACE = 2.0  # seconds a finished command's leftovers may hold its stdout open
 
 
 class Feeder(threading.Thread):
-    """Write blocks to a process's stdin from a thread, so its stdout can be read meanwhile."""
+    """Write blocks to a process's stdin from a thread, so its stdout can be read meanwhile.
+
+    If the process stops reading (broken pipe), the rest of the input is still counted,
+    not written: whether that fails the task depends on how much input there was.
+    """
 
     def __init__(self, proc: StreamProcess, blocks: Iterable[bytes]):
         super().__init__(daemon=True)
         self.proc, self.blocks = proc, blocks
-        self.records = 0
-        self.bytes = 0
+        self.records = 0          # records the process was given
+        self.total_records = 0    # records of the whole input
+        self.total_bytes = 0
         self.broken = False
         self.error: BaseException | None = None
 
@@ -42,15 +48,36 @@ class Feeder(threading.Thread):
         fd = self.proc.stdin_fd
         try:
             for block in self.blocks:
-                write_all(fd, block)
-                self.records += block.count(b"\n")
-                self.bytes += len(block)
-        except BrokenPipeError:
-            self.broken = True
+                n = block.count(b"\n")
+                self.total_records += n
+                self.total_bytes += len(block)
+                if not self.broken:
+                    try:
+                        write_all(fd, block)
+                        self.records += n
+                    except BrokenPipeError:
+                        self.broken = True
+                        self.proc.close_stdin()
         except BaseException as exc:  # an input error: reported by the task
             self.error = exc
         finally:
             self.proc.close_stdin()
+
+    def check_consumed(self, who: str, skip_allowed: bool = False) -> None:
+        """Fail like Hadoop when the command stopped reading its input.
+
+        Streaming writes through a 128 KiB buffer: a command that quits early fails the
+        task only when a write after that hits the closed pipe, i.e. when there was more
+        input than the buffer holds; a failure of the final flush is only logged.
+        """
+        if not self.broken or self.total_bytes <= STREAMING_BUFFER:
+            return
+        if skip_allowed:
+            return
+        hint = ", or set -D stream.minRecWrittenToEnableSkip_=0" if who == "mapper" else ""
+        raise TaskError(f"the {who} stopped reading its input after {self.records} of "
+                        f"{self.total_records} records (broken pipe); Hadoop fails such a "
+                        f"task too: read all of stdin{hint}")
 
 
 def pump(proc: StreamProcess, feeder: Feeder, sink: Callable[[bytes], None],
@@ -153,11 +180,8 @@ def run_map(task) -> dict:
             add(block)
     else:
         feeder = run_command(spec.mapper, task, blocks, add, counters)
-        records = feeder.records
-        if feeder.broken and not spec.skip_broken_pipe:
-            raise TaskError(f"the mapper stopped reading its input after {records} records "
-                            "(broken pipe); Hadoop fails such a task too: read all of stdin, "
-                            "or set -D stream.minRecWrittenToEnableSkip_=0")
+        feeder.check_consumed("mapper", spec.skip_broken_pipe)
+        records = feeder.total_records
     counters.incr(FRAMEWORK, "Map input records", records)
     if spec.num_reducers == 0:
         sink.close()
@@ -186,7 +210,8 @@ def _combiner(task, counters: Counters):
 
         calls[0] += 1
         data = (b"\n".join(records[i:i + 65536]) + b"\n" for i in range(0, len(records), 65536))
-        run_command(spec.combiner, task, data, collect, counters, suffix=f".combine{calls[0]}")
+        run_command(spec.combiner, task, data, collect, counters,
+                    suffix=f".combine{calls[0]}").check_consumed("combiner")
         counters.incr(FRAMEWORK, "Combine input records", len(lines))
         counters.incr(FRAMEWORK, "Combine output records", len(out))
         return from_combiner_output(out, spec.reduce_output_sep, spec.reduce_key_fields,
@@ -271,7 +296,8 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
         elif not segments:  # Hadoop runs the reducer on no input and discards its output
             run_command(spec.reducer, task, iter(()), lambda block: None, counters)
         else:
-            run_command(spec.reducer, task, feed.blocks(merged), out.write_block, counters)
+            run_command(spec.reducer, task, feed.blocks(merged), out.write_block,
+                        counters).check_consumed("reducer")
     except BaseException:
         out.abort()
         raise

@@ -151,3 +151,25 @@ def test_usage_errors_exit_2_one_line(run, args, needle):
     res = run(*args)
     assert res.returncode == 2
     assert needle in res.stderr and res.stderr.count(b"\n") == 1
+
+
+def test_small_input_unread_by_the_mapper_is_fine_like_hadoop(tmp_path, script, run):
+    # Under 128 KiB Hadoop's only failing write is the final flush, which it just logs.
+    (tmp_path / "small.txt").write_bytes(b"first\n" + b"x" * 99 + b"\n" * 100)
+    script("head.py", "import sys\nprint(sys.stdin.readline().strip())\n")
+    res = run("-input", "small.txt", "-output", "o", "-file", "head.py",
+              "-mapper", "python3 head.py", "-numReduceTasks", "0")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "o" / "part-00000").read_bytes() == b"first\t\n"
+
+
+def test_reducer_that_stops_reading_fails_on_big_input(tmp_path, script, run):
+    (tmp_path / "in.txt").write_bytes(b"".join(b"k%06d\t%s\n" % (i, b"v" * 50) for i in range(20000)))
+    script("cat.py", CAT)
+    script("quit.py", "import sys\nprint(sys.stdin.readline().strip())\n")
+    res = run("-D", "mapreduce.reduce.maxattempts=1", "-input", "in.txt", "-output", "o",
+              "-file", "cat.py", "-file", "quit.py", "-mapper", "python3 cat.py",
+              "-reducer", "python3 quit.py")
+    assert res.returncode == 1
+    assert b"reduce task 1 of 1" in res.stderr and b"the reducer stopped reading its input" in res.stderr
+    assert not (tmp_path / "o").exists()
