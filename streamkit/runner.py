@@ -8,6 +8,7 @@ output directory.  It never touches records itself.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from typing import Callable
 
-from streamkit import keyfields
+from streamkit import keycompare, keyhash
 from streamkit.commit import OutputCommitter, mark_owner, stale_workdirs
 from streamkit.errors import JobFailed, StreamkitError
 from streamkit.extsort import Order
@@ -51,7 +52,7 @@ class Job:
     def order(self) -> Order:
         spec = self.spec
         options = spec.comparator_options
-        comparator = keyfields.comparator_key(options, spec.key_field_sep) if options else None
+        comparator = keycompare.comparator_key(options, spec.key_field_sep) if options else None
         nfields = 1 << 30 if spec.map_output_keyonly else spec.map_key_fields  # keyonly: all key
         return Order(spec.map_output_sep, nfields, comparator)
 
@@ -60,8 +61,8 @@ class Job:
         if spec.num_reducers == 1:
             return lambda key: 0
         if spec.partitioner == "keyfield":
-            return cached(keyfields.partitioner(spec.partitioner_options or None,
-                                                spec.key_field_sep), spec.num_reducers)
+            return cached(keyhash.partitioner(spec.partitioner_options or None,
+                                              spec.key_field_sep), spec.num_reducers)
         return cached(hash_partition, spec.num_reducers)
 
     def environment(self) -> dict[str, str]:
@@ -349,6 +350,17 @@ def run_job(spec: JobSpec, stdout=None,
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def biggest_first(splits: list[Split]) -> list[Split]:
+    """Number map tasks as Hadoop's JobSubmitter does: splits sorted by length, largest
+    first (a stable sort), so map task i — and a map-only job's ``part-0000i`` — is the
+    i-th largest split, not the i-th in input order."""
+    def length(split: Split) -> int:
+        return split.length if split.length >= 0 else (split.file.size or 0)
+
+    ordered = sorted(splits, key=length, reverse=True)
+    return [dataclasses.replace(split, index=i) for i, split in enumerate(ordered)]
+
+
 def _stale_temporaries(spec: JobSpec) -> list[str]:
     """Find (or, with --clean-stale, remove) temp dirs of runs that were SIGKILLed."""
     stale = stale_workdirs(spec.tmpdir or tempfile.gettempdir())
@@ -366,9 +378,10 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
 
     job = Job(spec, workdir)
     conf = spec.conf
-    splits = plan_splits(files, max(2, 2 * spec.workers),
-                         conf.get_int("mapreduce.input.fileinputformat.split.minsize", 1 << 20),
-                         conf.get_int("mapreduce.input.fileinputformat.split.maxsize", 0) or None)
+    splits = biggest_first(plan_splits(
+        files, max(2, 2 * spec.workers),
+        conf.get_int("mapreduce.input.fileinputformat.split.minsize", 1 << 20),
+        conf.get_int("mapreduce.input.fileinputformat.split.maxsize", 0) or None))
     job.num_maps = len(splits)
     job.base_env = job.environment()
     suffix = spec.output_suffix

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
-from streamkit import keyfields
+from streamkit import keycompare, keyfields
 from streamkit.errors import UsageError, StreamkitError
 from streamkit.extsort import DEFAULT_FAN_IN, Order, sort_stream
 from streamkit.records import LineReader
@@ -52,7 +52,7 @@ class SortOptions:
             nfields = max([1] + [max(s.begin_field, s.end_field) for s in opts.specs])
         if nfields < 1:
             raise UsageError(f"--key-fields must be >= 1, got {nfields}")
-        comparator = keyfields.comparator_key(opts, self.separator) if self.comparator_options.strip() else None
+        comparator = keycompare.comparator_key(opts, self.separator) if self.comparator_options.strip() else None
         return Order(self.separator, nfields, comparator, self.stable)
 
 

@@ -5,7 +5,7 @@ from itertools import chain
 
 from hypothesis import given, settings, strategies as st
 
-from streamkit import keyfields
+from streamkit import keycompare
 from streamkit.extsort import ExternalSorter, Order, merge_blocks, sort_stream
 from streamkit.records import key_of
 
@@ -79,7 +79,7 @@ def test_error_midway_still_removes_runs(tmp_path):
 
 
 def test_key_field_comparator_numeric_reverse():
-    comparator = keyfields.comparator_key("-k2,2nr", b"\t")
+    comparator = keycompare.comparator_key("-k2,2nr", b"\t")
     lines = [b"x\t%d" % v for v in (2, 20, 3, 1, 10, 5, 7, 4)]
     out = sort_all(lines, Order(b"\t", 2, comparator))
     assert [l.split(b"\t")[1] for l in out] == [b"20", b"10", b"7", b"5", b"4", b"3", b"2", b"1"]

@@ -1,4 +1,4 @@
-"""Tests for streamkit.keyfields: Hadoop's KeyFieldBasedComparator / KeyFieldBasedPartitioner.
+"""Tests for streamkit.keyfields, keycompare and keyhash: Hadoop's KeyFieldBased* classes.
 
 Expected values come from the reference contract (§4.2, §5.2, §17: JVM-verified on
 Hadoop 3.5.0) or, where marked "source", from tracing the Java (the numeric table was also
@@ -14,18 +14,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamkit import keyfields
+from streamkit import keycompare, keyfields, keyhash
 from streamkit.errors import UsageError
+from streamkit.keycompare import comparator_key, compare
 from streamkit.keyfields import (
     KeyFieldOptions,
     KeySpec,
-    comparator_key,
-    compare,
+    legacy_partition_options,
+    parse_options,
+)
+from streamkit.keyhash import (
     java_string_hashcode,
     java_utf8_decode,
     key_hash,
-    legacy_partition_options,
-    parse_options,
     partitioner,
 )
 
@@ -41,8 +42,9 @@ def byte_hash(data: bytes, h: int = 0) -> int:
     return h - 2 ** 32 if h >= 2 ** 31 else h
 
 
-def test_doctests():
-    failures, tried = doctest.testmod(keyfields, optionflags=doctest.ELLIPSIS)
+@pytest.mark.parametrize("module", [keyfields, keycompare, keyhash], ids=lambda m: m.__name__)
+def test_doctests(module):
+    failures, tried = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert tried > 0 and failures == 0
 
 

@@ -264,3 +264,17 @@ def test_shuffle_values_mode_breaks_order_dependent_reducers(tmp_path, script, r
         assert res.returncode == 0, res.stderr
         outs.add((tmp_path / f"o{seed}" / "part-00000").read_bytes())
     assert len(outs) == 2                                   # order varies with the seed
+
+
+def test_map_tasks_are_numbered_largest_split_first_like_jobsubmitter(tmp_path, script, run):
+    (tmp_path / "a_small.txt").write_bytes(b"small\n")
+    (tmp_path / "b_big.txt").write_bytes(b"big big big\n")
+    (tmp_path / "c_mid.txt").write_bytes(b"middle\n")
+    (tmp_path / "d_mid.txt").write_bytes(b"middl2\n")     # same size as c: keeps input order
+    script("cat.py", CAT)
+    res = run("-input", "a_small.txt,b_big.txt,c_mid.txt,d_mid.txt", "-output", "out",
+              "-file", "cat.py", "-mapper", "python3 cat.py", "-numReduceTasks", "0")
+    assert res.returncode == 0, res.stderr
+    files = parts(tmp_path / "out")
+    assert [files[f"part-{i:05d}"] for i in range(4)] == [b"big big big\t\n", b"middle\t\n",
+                                                          b"middl2\t\n", b"small\t\n"]
