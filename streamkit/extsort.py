@@ -323,16 +323,19 @@ def read_run(path: str, offset: int = 0, length: int = -1,
     with open(path, "rb") as f:
         f.seek(offset)
         left = length if length >= 0 else float("inf")
-        tail = b""
+        held: list[bytes] = []  # pieces of a line longer than a block: joined once
         while left > 0:
             chunk = f.read(int(min(block_bytes, left)))
             if not chunk:
                 break
             left -= len(chunk)
-            lines = (tail + chunk).split(b"\n")
-            tail = lines.pop()
-            if lines:
-                yield lines
+            if b"\n" not in chunk:
+                held.append(chunk)
+                continue
+            lines = (b"".join(held) + chunk if held else chunk).split(b"\n")
+            held = [lines.pop()]
+            yield lines
+        tail = b"".join(held)
         if tail:  # runs always end in "\n"; tolerate a foreign file
             yield [tail]
 

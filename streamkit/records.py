@@ -32,10 +32,12 @@ class LineReader:
     Chunks without ``\\r`` pass through with one ``rfind`` and a slice: no per-line work.
     """
 
-    __slots__ = ("_tail", "_after_cr")
+    __slots__ = ("_tail", "_pending", "pending_bytes", "_after_cr")
 
     def __init__(self) -> None:
         self._tail = b""
+        self._pending: list[bytes] = []  # pieces of one long line, joined once it ends
+        self.pending_bytes = 0
         self._after_cr = False
 
     def feed(self, chunk: bytes) -> bytes:
@@ -43,7 +45,13 @@ class LineReader:
             self._after_cr = False
             if chunk[:1] == b"\n":  # second half of a "\r\n" split across chunks
                 chunk = chunk[1:]
-        data = self._tail + chunk if self._tail else chunk
+        if b"\n" not in chunk and b"\r" not in chunk:
+            if chunk:  # no terminator: hold it without copying (a 100 MB line stays linear)
+                self._pending.append(chunk)
+                self.pending_bytes += len(chunk)
+            return b""
+        data = b"".join([self._tail, *self._pending, chunk])
+        self._pending, self.pending_bytes = [], 0
         if b"\r" in data:
             if data.endswith(b"\r"):
                 self._after_cr = True
@@ -52,8 +60,15 @@ class LineReader:
         self._tail = data[end:]
         return data[:end]
 
+    def take_pending(self) -> bytes:
+        """Hand over the unterminated bytes held so far (to log an endless line in pieces)."""
+        data = b"".join([self._tail, *self._pending])
+        self._tail, self._pending, self.pending_bytes = b"", [], 0
+        return data
+
     def finish(self) -> bytes:
-        tail, self._tail = self._tail, b""
+        tail = b"".join([self._tail, *self._pending])
+        self._tail, self._pending, self.pending_bytes = b"", [], 0
         return tail + b"\n" if tail else b""
 
 

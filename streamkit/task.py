@@ -117,9 +117,8 @@ class StderrReader(threading.Thread):
                     self._lines(block, log)
                 if not chunk:
                     break
-                if len(reader._tail) > 1 << 20:  # an endless line: log it in pieces
-                    log.write(reader._tail)
-                    reader._tail = b""
+                if reader.pending_bytes > 1 << 20:  # an endless line: log it in pieces
+                    log.write(reader.take_pending())
 
     def _lines(self, block: bytes, log) -> None:
         if self.prefix not in block:

@@ -391,3 +391,17 @@ def test_file_removed_after_planning(tmp_path):
     os.remove(f.uri)
     with pytest.raises(InputError, match="input path does not exist: .*gone.txt"):
         read(plan_splits([f], 1)[0])
+
+
+def test_file_that_changes_size_after_planning(tmp_path):
+    """Splits are planned once, as Hadoop does: growth past the plan is not read,
+    shrinking just ends the last split early; neither is an error."""
+    path = tmp_path / "grow.txt"
+    path.write_bytes(b"a\nb\n")
+    (f,) = expand_inputs([str(path)])
+    split = plan_splits([f], 1)[0]
+    with open(path, "ab") as out:
+        out.write(b"c\nd\n")
+    assert b"".join(read_split(split)) == b"a\nb\nc\n"     # one line past the planned end
+    path.write_bytes(b"a\n")
+    assert b"".join(read_split(split)) == b"a\n"

@@ -300,3 +300,78 @@ def test_empty_input_directory_runs_with_no_maps_like_hadoop(tmp_path, script, r
     assert sorted(os.listdir(tmp_path / "out")) == ["_SUCCESS", "part-00000", "part-00001"]
     assert all((tmp_path / "out" / p).stat().st_size == 0 for p in ("part-00000", "part-00001"))
     assert json.loads((tmp_path / "s.json").read_text())["num_maps"] == 0
+
+
+@pytest.mark.parametrize("signum,code", [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_sort_signal_removes_its_runs(tmp_path, signum, code):
+    tmp = tmp_path / "t"
+    tmp.mkdir()
+    fifo = tmp_path / "in.fifo"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(STREAMKIT + ["sort", "-S", "64K", "-T", str(tmp), str(fifo)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=dict(os.environ, PYTHONPATH=ROOT))
+    with open(fifo, "wb") as w:                          # feed enough to spill, keep it open
+        w.write(b"".join(b"k%07d\tv\n" % i for i in range(300_000)))
+        wait_for(lambda: any(os.listdir(tmp / d) for d in os.listdir(tmp)))
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == code
+    assert err.count(b"\n") == 1 and b"interrupted by" in err
+    assert os.listdir(tmp) == []
+
+
+def test_hundred_megabyte_line_without_newline(tmp_path, run):
+    (tmp_path / "big.txt").write_bytes(b"k\t" + b"v" * (100 << 20))
+    res = run("-D", "mapreduce.input.fileinputformat.split.minsize=1000000000", "-input", "big.txt",
+            "-output", "out", "-mapper", "cat", "-numReduceTasks", "0")
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / "out" / "part-00000"
+    assert out.stat().st_size == (100 << 20) + 3          # the record, plus its "\n"
+    with open(out, "rb") as f:
+        assert f.read(4) == b"k\tvv"
+
+
+def test_bz2_truncated_fails_naming_the_file(tmp_path, run):
+    import bz2
+    (tmp_path / "t.bz2").write_bytes(bz2.compress(os.urandom(200_000).hex().encode())[:5000])
+    res = run("-D", "mapreduce.map.maxattempts=1", "-input", "t.bz2", "-output", "out", "-mapper", "cat")
+    assert res.returncode == 1
+    assert b"t.bz2" in res.stderr and b"truncated or corrupt" in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_thousands_of_tiny_files(tmp_path, run):
+    d = tmp_path / "many"
+    d.mkdir()
+    for i in range(1000):
+        (d / f"f{i:04d}").write_bytes(b"w%d\t1\n" % (i % 7))
+    res = run("-input", "many", "-output", "out", "-mapper", "cat", "-reducer", "cat",
+              "-numReduceTasks", "2", "--stats", "s.json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads((tmp_path / "s.json").read_text())["num_maps"] == 1000
+    lines = b"".join((tmp_path / "out" / p).read_bytes() for p in ("part-00000", "part-00001"))
+    assert len(lines.splitlines()) == 1000
+
+
+def test_two_runs_sharing_a_temp_dir_leave_each_other_alone(tmp_path, script):
+    (tmp_path / "in.txt").write_bytes(b"".join(b"k%d\t1\n" % i for i in range(50000)))
+    (tmp_path / "tmp").mkdir()
+    script("cat.py", CAT)
+    procs = [start(["-input", "in.txt", "-output", f"out{n}", "-file", "cat.py", "-mapper", "python3 cat.py",
+                    "-reducer", "python3 cat.py", "--tmpdir", "tmp", "--memory", "256K"], str(tmp_path))
+             for n in range(2)]
+    results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+    assert [code for code, _ in results] == [0, 0], results
+    for n in range(2):
+        assert len((tmp_path / f"out{n}" / "part-00000").read_bytes().splitlines()) == 50000
+    assert os.listdir(tmp_path / "tmp") == []
+
+
+def test_hundred_megabyte_record_through_the_shuffle(tmp_path, script, run):
+    (tmp_path / "big.txt").write_bytes(b"a\t1\nk\t" + b"v" * (100 << 20) + b"\nb\t2\n")
+    res = run("-D", "mapreduce.input.fileinputformat.split.minsize=1000000000", "-input", "big.txt",
+              "-output", "out", "-mapper", "cat", "-reducer", "cat")
+    assert res.returncode == 0, res.stderr
+    out = (tmp_path / "out" / "part-00000").read_bytes()
+    assert out.startswith(b"a\t1\nb\t2\nk\tvvv") and len(out) == (100 << 20) + 11
