@@ -25,6 +25,8 @@ demo: $(STAMP) ## generate 1M MalStone records and run MalStone A on all cores
 bench: $(STAMP) ## benchmarks against GNU sort and the Unix pipeline (minutes)
 	$(PY) bench/bench_sort.py
 	$(PY) bench/bench_run.py
+	$(PY) bench/bench_run.py --scripts classic --skip-scaling
+	$(PY) bench/bench_merge.py
 
 clean: ## remove the venv and build debris
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

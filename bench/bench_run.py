@@ -195,7 +195,14 @@ def main():
     parser.add_argument('--memory', default='100M', help='streamkit --memory (default 100M)')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--quick', action='store_true', help='smoke check: 200k records, 1 run')
+    parser.add_argument('--scripts', choices=['fast', 'classic'], default='fast',
+                        help='fast: jobs/malstone/a_*.py (block at a time); classic: '
+                             'jobs/malstone/classic/a_*.py (one print per record)')
     args = parser.parse_args()
+    if args.scripts == 'classic':
+        global MAPPER, REDUCER
+        MAPPER = os.path.join(JOBS, 'classic', 'a_mapper.py')
+        REDUCER = os.path.join(JOBS, 'classic', 'a_reducer.py')
     if args.quick:
         args.sizes, args.repeat = '200k', 1
     sizes = [common.parse_count(s) for s in args.sizes.split(',')]
@@ -237,8 +244,10 @@ def main():
                  'has no -S (GNU default).' % (args.repeat, common.POLL_S * 1000), '',
                  *optional_systems()]
     print('\n'.join(sections))
-    path = common.write_results('run-quick' if args.quick else 'run',
-                                'streamkit run vs the Unix pipeline (MalStone A)', facts, sections)
+    name = 'run' + ('' if args.scripts == 'fast' else '-classic')
+    path = common.write_results(name + ('-quick' if args.quick else ''),
+                                'streamkit run vs the Unix pipeline (MalStone A, %s scripts)' % args.scripts,
+                                facts, sections)
     print('\nwritten to %s' % os.path.relpath(path), file=sys.stderr)
 
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -168,6 +169,7 @@ class StreamProcess:
                                          start_new_session=True, preexec_fn=die_with_parent)
         except OSError as exc:
             raise TaskError(f'Cannot run program "{argv[0]}": {exc.strerror or exc}') from None
+        widen_pipe(self.proc.stdout.fileno())
         if pgid_file:  # so the driver can stop this group even if the worker dies
             with open(pgid_file, "a") as f:
                 f.write(f"{self.proc.pid}\n")
@@ -233,6 +235,15 @@ def unshipped_hint(command: str, argv: list[str], cwd: str) -> str:
             return (f"; hint: tasks run in their own directory, as on Hadoop: ship {word} "
                     f"with -file {word}")
     return ""
+
+
+def widen_pipe(fd: int, size: int = 1 << 20) -> None:
+    """Grow a pipe to 1 MiB (Linux ``F_SETPIPE_SZ``) so a script can keep writing while
+    its reader batches; best effort, the default size still works."""
+    try:
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+    except OSError:
+        pass
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -25,6 +25,8 @@ from streamkit.task import Counters, StreamProcess, TaskError, write_all
 
 FRAMEWORK = "Map-Reduce Framework"
 STREAMING_BUFFER = 128 * 1024  # PipeMapRed's BUFFER_SIZE for the script's stdin
+SMALL_READ = 64 * 1024       # a read shorter than this means the script writes in dribs
+TRICKLE_WAIT = 0.002         # seconds to let such output accumulate (pipe is 1 MiB)
 ORPHAN_GRACE = 2.0  # seconds a finished command's leftovers may hold its stdout open
 
 
@@ -105,6 +107,10 @@ def pump(proc: StreamProcess, feeder: Feeder, sink: Callable[[bytes], None],
                 block = reader.feed(chunk)
                 if block:
                     sink(block)
+                if len(chunk) < SMALL_READ:
+                    # An unbuffered script (print per line, PYTHONUNBUFFERED) trickles
+                    # output; let it pile up in the pipe rather than wake per line.
+                    time.sleep(TRICKLE_WAIT)
                 continue
             now = time.monotonic()
             idle = now - max(last_output, proc.stderr.last_activity)
