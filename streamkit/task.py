@@ -169,6 +169,8 @@ class StreamProcess:
                                          start_new_session=True, preexec_fn=die_with_parent)
         except OSError as exc:
             raise TaskError(f'Cannot run program "{argv[0]}": {exc.strerror or exc}') from None
+        # stdout only: stdin keeps the kernel's 64 KiB so a script that stops reading
+        # still hits a broken pipe where Hadoop's would (see worker.Feeder.check_consumed).
         widen_pipe(self.proc.stdout.fileno())
         if pgid_file:  # so the driver can stop this group even if the worker dies
             with open(pgid_file, "a") as f:
