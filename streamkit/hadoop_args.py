@@ -37,6 +37,8 @@ REFUSED = {
     "-dfs": "-dfs is not supported; name inputs and output by path or URL",
     "-additionalconfspec": "-additionalconfspec is not supported; pass the settings with -D key=value",
 }
+IDENTITY_REDUCERS = {"org.apache.hadoop.mapred.lib.IdentityReducer",
+                     "org.apache.hadoop.mapreduce.Reducer"}
 ALIASES = {"--reducers": "-numReduceTasks", "--num-reducers": "-numReduceTasks",
            "--define": "-D", "--lazy-output": "-lazyOutput", "--input-format": "-inputformat"}
 #: streamkit's own options: name -> (JobSpec field, kind)
@@ -217,6 +219,8 @@ def _build(conf: JobConf, fields: dict) -> JobSpec:
         reducers = conf.get_int("mapreduce.job.reduces", 1)
     if reducer == "NONE":
         reducer, reducers = None, 0
+    elif reducer in IDENTITY_REDUCERS:
+        reducer = None  # Hadoop's IdentityReducer: records straight to the part files
     elif reducer == "aggregate":
         raise UsageError("-reducer aggregate (Java ValueAggregator) is not supported; use a script")
     conf["mapreduce.job.reduces"] = str(reducers)

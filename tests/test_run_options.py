@@ -106,3 +106,12 @@ def test_counter_lines_parse_like_java(tmp_path):
         reader._lines(b"\n".join(lines) + b"\n", log)
     assert counters == {("G", "a"): 5, ("G", "c"): 2, ("G", "g"): -3}
     assert (tmp_path / "log").read_bytes().count(b"WARN") == 4
+
+
+def test_identity_reducer_class_writes_records_through(tmp_path, script, run):
+    (tmp_path / "in.txt").write_bytes(b"b\t2\na\t1\nnotab\n")
+    script("cat.py", CAT)
+    res = run("-input", "in.txt", "-output", "out", "-file", "cat.py", "-mapper", "python3 cat.py",
+              "-reducer", "org.apache.hadoop.mapred.lib.IdentityReducer")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "out/part-00000").read_bytes() == b"a\t1\nb\t2\nnotab\t\n"
