@@ -14,7 +14,7 @@ from typing import Callable
 
 from streamkit.errors import disk_errors
 from streamkit.extsort import LINE_OVERHEAD, Order, count_sorted, counted_bytes, expand
-from streamkit.records import key_end, split_key_value
+from streamkit.records import split_key_value
 
 class MapOutputCollector:
     """Collect one map task's output lines into sorted, partitioned spill files.

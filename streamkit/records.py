@@ -20,6 +20,8 @@ b'a\\nb\\nc\\n\\n'
 
 from __future__ import annotations
 
+from typing import Iterator
+
 
 class LineReader:
     """Cut a stream of byte chunks into Hadoop records, re-terminated with ``\\n``.
@@ -72,7 +74,7 @@ class LineReader:
         return tail + b"\n" if tail else b""
 
 
-def iter_records(chunks) -> "Iterator[bytes]":
+def iter_records(chunks) -> Iterator[bytes]:
     """Yield each record (without terminator) of an iterable of byte chunks.
 
     Equivalent to ``b"".join(chunks).splitlines()`` restricted to Hadoop's terminators

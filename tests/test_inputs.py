@@ -14,7 +14,6 @@ import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamkit import inputs
 from streamkit.errors import InputError
 from streamkit.inputs import InputFile, Split, expand_inputs, open_input, plan_splits, read_split
 from streamkit.records import iter_records

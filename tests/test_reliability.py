@@ -11,12 +11,11 @@ import random
 import resource
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import ROOT, STREAMKIT, oracle
+from conftest import ROOT, STREAMKIT
 
 CAT = "import sys, shutil\nshutil.copyfileobj(sys.stdin.buffer, sys.stdout.buffer)\n"
 SLOW = """

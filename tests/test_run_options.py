@@ -4,7 +4,6 @@ reporter prefix, -files aliases, progress on a TTY."""
 import os
 import pty
 import subprocess
-import sys
 
 from conftest import ROOT, STREAMKIT
 
