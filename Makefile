@@ -24,6 +24,7 @@ demo: $(STAMP) ## generate 1M MalStone records and run MalStone A on all cores
 
 bench: $(STAMP) ## benchmarks against GNU sort and the Unix pipeline (minutes)
 	$(PY) bench/bench_sort.py
+	$(PY) bench/bench_sort.py --unique --sizes 5M
 	$(PY) bench/bench_run.py
 	$(PY) bench/bench_run.py --scripts classic --skip-scaling
 	$(PY) bench/bench_merge.py

@@ -47,6 +47,7 @@ class Sample:
     tree_rss: int        # bytes: largest sum of RSS over the tree at one poll
     proc_rss: int        # bytes: largest high-water RSS (VmHWM) of one process
     procs: int           # most processes seen in the tree at one poll
+    tree_pss: int = 0    # bytes: largest sum of PSS (shared pages split between sharers)
 
 
 def parse_count(text):
@@ -66,12 +67,21 @@ def parse_bytes(text):
 
 
 def _status_kib(pid):
-    """(VmRSS, VmHWM) of a process in KiB from /proc, or None once it has exited."""
+    """(VmRSS, VmHWM, Pss) of a process in KiB from /proc, or None once it has exited.
+
+    PSS splits each shared page between the processes sharing it, so a tree of forked
+    workers is not charged twice for the pages they inherited.
+    """
     try:
         with open('/proc/%d/status' % pid, 'rb') as f:
             fields = dict(line.split(b':', 1) for line in f if line.startswith(b'Vm'))
-        return int(fields[b'VmRSS'].split()[0]), int(fields[b'VmHWM'].split()[0])
-    except (OSError, KeyError, ValueError):
+        pss = 0
+        with open('/proc/%d/smaps_rollup' % pid, 'rb') as f:
+            for line in f:
+                if line.startswith(b'Pss:'):
+                    pss = int(line.split()[1])
+        return int(fields[b'VmRSS'].split()[0]), int(fields[b'VmHWM'].split()[0]), pss
+    except (OSError, KeyError, ValueError, IndexError):
         return None             # gone, or a zombie (no memory left to report)
 
 
@@ -86,11 +96,13 @@ def _poll_tree(pid, peaks, stop):
             pids = [pid] + [child.pid for child in root.children(recursive=True)]
         except psutil.NoSuchProcess:
             return
-        total = 0
+        total = pss = 0
         for status in filter(None, map(_status_kib, pids)):
             total += status[0] * 1024
+            pss += status[2] * 1024
             peaks['proc'] = max(peaks['proc'], status[1] * 1024)
         peaks['tree'] = max(peaks['tree'], total)
+        peaks['pss'] = max(peaks['pss'], pss)
         peaks['procs'] = max(peaks['procs'], len(pids))
         stop.wait(POLL_S)
 
@@ -105,7 +117,7 @@ def measure(argv, stdin=None, stdout=None, cwd=None, env=None):
     env = dict(os.environ if env is None else env)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, cwd=cwd, env=env)
-    peaks, stop = {'tree': 0, 'proc': 0, 'procs': 0}, threading.Event()
+    peaks, stop = {'tree': 0, 'proc': 0, 'procs': 0, 'pss': 0}, threading.Event()
     poller = threading.Thread(target=_poll_tree, args=(proc.pid, peaks, stop), daemon=True)
     poller.start()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -117,7 +129,7 @@ def measure(argv, stdin=None, stdout=None, cwd=None, env=None):
         raise RuntimeError('%s exited with %d' % (argv, proc.returncode))
     return Sample(wall=wall, cpu=usage.ru_utime + usage.ru_stime,
                   tree_rss=max(peaks['tree'], peaks['proc']), proc_rss=peaks['proc'],
-                  procs=peaks['procs'])
+                  procs=peaks['procs'], tree_pss=peaks['pss'])
 
 
 def summarize(samples):
@@ -126,7 +138,8 @@ def summarize(samples):
                   cpu=statistics.median(s.cpu for s in samples),
                   tree_rss=max(s.tree_rss for s in samples),
                   proc_rss=max(s.proc_rss for s in samples),
-                  procs=max(s.procs for s in samples))
+                  procs=max(s.procs for s in samples),
+                  tree_pss=max(s.tree_pss for s in samples))
 
 
 def warm_cache(path):

@@ -82,7 +82,7 @@ def cli() -> None:
               help="Where spilled runs go (needs about the input's size free). Default $TMPDIR.")
 @click.option("-o", "--output", default=None, help="Write to this file (atomically) instead of stdout.")
 @click.option("-c", "--check", is_flag=True, help="Only check the input is sorted; exit 1 at the first disorder.")
-@click.option("--batch-size", "fan_in", type=click.IntRange(2, 1024), default=16, show_default=True,
+@click.option("--batch-size", "fan_in", type=click.IntRange(2, 1024), default=32, show_default=True,
               help="How many runs one merge pass reads at once.")
 @click.option("-f", "-b", "-d", "-g", "-h", "-i", "-M", "-R", "-V", "-u", "-z", "--parallel",
               "gnu_only", flag_value=True, hidden=True, expose_value=True)

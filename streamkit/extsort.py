@@ -27,7 +27,7 @@ from itertools import chain
 from operator import methodcaller
 from typing import Callable, Iterable, Iterator
 
-from streamkit.errors import disk_errors
+from streamkit.errors import JobFailed, disk_errors
 from streamkit.records import key_of
 
 #: Approximate bytes of memory per buffered line beyond its own length: the bytes object
@@ -35,7 +35,8 @@ from streamkit.records import key_of
 LINE_OVERHEAD = 56
 #: Lines per block handed between the merge and its consumer.
 BLOCK_BYTES = 1 << 18
-DEFAULT_FAN_IN = 16
+DEFAULT_FAN_IN = 32
+SORT_CHILDREN = 2  # buffers being sorted by forked children at once (parallel mode)
 
 
 class Order:
@@ -142,15 +143,23 @@ class ExternalSorter:
     """
 
     def __init__(self, order: Order, budget: int, tmpdir: str | None = None,
-                 fan_in: int = DEFAULT_FAN_IN):
+                 fan_in: int = DEFAULT_FAN_IN, parallel: bool = False):
         self.order, self.budget, self.fan_in = order, max(budget, 1 << 16), max(fan_in, 2)
         self._tmpdir_parent = tmpdir
         self._tmpdir: str | None = None
         self._lines: list[bytes] = []
         self._used = 0
         self._by_line = True  # whole-line order valid for everything seen so far
+        self._count = 0
         self.runs: list[str] = []
         self.records = 0
+        # With ``parallel`` forked children sort and write full buffers (two at a time,
+        # one per core of a small machine) while this process fills the next one.  Each
+        # buffer then gets a quarter of the budget: three buffers plus the children's
+        # copies of the interpreter (counted again in every process's RSS) stay within it.
+        self.parallel = parallel and hasattr(os, "fork")
+        self._limit = self.budget // (SORT_CHILDREN + 2) if self.parallel else self.budget
+        self._sorting: dict[int, str] = {}  # child pid -> the run it is writing
 
     def __enter__(self) -> "ExternalSorter":
         return self
@@ -160,6 +169,14 @@ class ExternalSorter:
 
     def close(self) -> None:
         self._lines = []
+        for pid in self._sorting:
+            try:
+                os.kill(pid, 9)  # SIGKILL
+            except OSError:
+                pass
+        for pid in list(self._sorting):
+            os.waitpid(pid, 0)
+        self._sorting.clear()
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
@@ -178,23 +195,13 @@ class ExternalSorter:
         self._lines += lines
         self.records += len(lines)
         self._used += len(block) + LINE_OVERHEAD * len(lines)
-        if self._used >= self.budget:
-            self.spill()
-
-    def add_lines(self, lines: list[bytes], nbytes: int) -> None:
-        """Like :meth:`add` for records already split; ``nbytes`` is their total length."""
-        if self._by_line and not self.order.whole_line_ok(b"\n".join(lines)):
-            self._by_line = False
-        self._lines += lines
-        self.records += len(lines)
-        self._used += nbytes + LINE_OVERHEAD * len(lines)
-        if self._used >= self.budget:
+        if self._used >= self._limit:
             self.spill()
 
     def _new_run_path(self) -> str:
         if self._tmpdir is None:
             self._tmpdir = tempfile.mkdtemp(prefix="streamkit-sort-", dir=self._tmpdir_parent)
-        self._count = getattr(self, "_count", 0) + 1
+        self._count += 1
         return os.path.join(self._tmpdir, f"run-{self._count:05d}")
 
     def spill(self) -> None:
@@ -205,12 +212,52 @@ class ExternalSorter:
         counted = count_sorted(self._lines, self.key, self.order.stable)
         if counted:
             write_counted(path, *counted)
+        elif self.parallel:
+            self._wait_for_children(keep=SORT_CHILDREN - 1)
+            pid = os.fork()
+            if pid == 0:
+                self._sort_in_child(path)
+            self._sorting[pid] = path
         else:
             self._lines.sort(key=self.key)
             write_run(path, self._lines)
         self.runs.append(path)
         self._lines = []
         self._used = 0
+
+    def _sort_in_child(self, path: str) -> None:
+        """Forked child: sort the buffer, write the run, exit (never returns)."""
+        code = 1
+        try:
+            from streamkit.task import default_signals, die_with_parent
+
+            die_with_parent()
+            default_signals()
+            self._lines.sort(key=self.key)
+            write_run(path, self._lines)
+            code = 0
+        except BaseException as exc:  # e.g. disk full: the parent reports it
+            try:
+                with open(path + ".error", "w") as f:
+                    f.write(str(exc) or type(exc).__name__)
+            except OSError:
+                pass
+        finally:
+            os._exit(code)
+
+    def _wait_for_children(self, keep: int) -> None:
+        """Reap sorting children until ``keep`` remain; raise if one failed."""
+        while len(self._sorting) > keep:
+            pid = next(iter(self._sorting))
+            _, status = os.waitpid(pid, 0)
+            path = self._sorting.pop(pid)
+            if status:
+                try:
+                    with open(path + ".error") as f:
+                        reason = f.read()
+                except OSError:
+                    reason = f"the sorting process ended with status {status}"
+                raise JobFailed(reason)
 
     def sorted_blocks(self) -> Iterator[list[bytes]]:
         """Yield all records, sorted, as lists of lines; merges runs if any were spilled."""
@@ -225,6 +272,7 @@ class ExternalSorter:
                 yield lines[i:i + 65536]
             return
         self.spill()
+        self._wait_for_children(keep=0)
         yield from merge_files([(p, 0, -1) for p in self.runs], self.key, self.fan_in,
                                self._new_run_path, self.order.stable, owned=True)
 
@@ -387,13 +435,14 @@ def merge_blocks(runs: list[Iterator[list[bytes]]], key=None,
 
 
 def sort_stream(blocks: Iterable[bytes], order: Order, budget: int,
-                tmpdir: str | None = None, fan_in: int = DEFAULT_FAN_IN) -> Iterator[list[bytes]]:
+                tmpdir: str | None = None, fan_in: int = DEFAULT_FAN_IN,
+                parallel: bool = False) -> Iterator[list[bytes]]:
     """Sort ``\\n``-terminated record blocks; yield sorted lists of records.
 
     Memory stays near ``budget`` (plus one block per run while merging); spilled runs
     live in a private directory under ``tmpdir`` that is removed however this ends.
     """
-    with ExternalSorter(order, budget, tmpdir, fan_in) as sorter:
+    with ExternalSorter(order, budget, tmpdir, fan_in, parallel) as sorter:
         for block in blocks:
             sorter.add(block)
         yield from sorter.sorted_blocks()

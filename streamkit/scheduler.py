@@ -19,7 +19,7 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Callable
 
 from streamkit.errors import JobFailed, StreamkitError
-from streamkit.task import TaskError, die_with_parent
+from streamkit.task import TaskError, default_signals, die_with_parent
 
 if TYPE_CHECKING:
     from streamkit.runner import Attempt
@@ -34,8 +34,7 @@ def _child(fn: Callable, args: tuple, result_path: str) -> None:
     except OSError:
         pass
     die_with_parent()
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    default_signals()
     code = 0
     profile_dir = os.environ.get("STREAMKIT_PROFILE")  # dev aid: cProfile every attempt
     try:

@@ -57,8 +57,15 @@ class SortOptions:
 
 
 def _chunks(stream: BinaryIO, size: int = 1 << 20) -> Iterator[bytes]:
+    """Read ``stream`` in chunks of up to ``size`` bytes.
+
+    ``read1`` makes at most one system call: a buffered ``read(size)`` on a pipe keeps
+    reading until it has ``size`` bytes, and a SIGTERM that lands between two of those
+    reads is only handled when the call returns — never, if the writer goes quiet.
+    """
+    read = getattr(stream, "read1", stream.read)
     while True:
-        chunk = stream.read(size)
+        chunk = read(size)
         if not chunk:
             return
         yield chunk
@@ -91,7 +98,7 @@ def sort_to(opts: SortOptions, stdin: BinaryIO, out: BinaryIO) -> int:
     order = opts.order()
     written = 0
     for lines in sort_stream(record_blocks(opts.inputs, stdin), order, opts.buffer_size,
-                             opts.tmpdir, opts.fan_in):
+                             opts.tmpdir, opts.fan_in, parallel=True):
         out.write(b"\n".join(lines) + b"\n")
         written += len(lines)
     return written

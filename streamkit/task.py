@@ -42,6 +42,16 @@ def die_with_parent() -> None:
         pass
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def default_signals() -> None:
+    """In a forked child: SIGINT/SIGTERM kill it outright instead of raising the
+    parent's :class:`Interrupted` in a process that has nothing to clean up."""
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
+
+
 class TaskError(Exception):
     """An attempt failed; ``str`` says why (exit code or signal, what the task was doing)."""
 

@@ -122,3 +122,16 @@ def test_repetitive_buffers_are_sorted_by_counting(tmp_path_factory, vocab, n, s
 def test_counting_is_skipped_for_distinct_lines():
     from streamkit.extsort import count_sorted
     assert count_sorted([b"%d" % i for i in range(10000)], None, False) is None
+
+
+def test_parallel_spills_sort_in_children_and_clean_up(tmp_path):
+    lines = [b"%08d\tv" % ((i * 7919) % 60000) for i in range(60000)]   # no repeats
+    with ExternalSorter(Order(), budget=1 << 18, tmpdir=str(tmp_path), fan_in=4,
+                        parallel=True) as sorter:
+        for block in blocks_of(lines, 500):
+            sorter.add(block)
+        assert len(sorter.runs) > 4
+        out = list(chain.from_iterable(sorter.sorted_blocks()))
+        assert sorter._sorting == {}                     # every child reaped
+    assert out == sorted(lines)
+    assert os.listdir(tmp_path) == []

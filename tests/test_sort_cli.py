@@ -118,3 +118,19 @@ def test_output_file_written_atomically(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["sorted.txt"]
     assert streamkit("sort", "-o", str(target), input=b"b\na\n").returncode == 0
     assert target.read_bytes() == b"a\nb\n"
+
+
+def test_disk_full_in_a_forked_spill_is_one_line(tmp_path):
+    import resource
+    data = b"".join(b"%09d\tv\n" % ((i * 7919) % 400000) for i in range(400000))
+    (tmp_path / "t").mkdir()
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 << 10, 64 << 10))
+
+    proc = subprocess.run([sys.executable, "-m", "streamkit", "sort", "-S", "4M", "-T", str(tmp_path / "t")],
+                          input=data, capture_output=True, preexec_fn=limit,
+                          env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__))))
+    assert proc.returncode == 1
+    assert proc.stderr.count(b"\n") == 1 and b"File too large" in proc.stderr
+    assert os.listdir(tmp_path / "t") == []
