@@ -120,8 +120,8 @@ def parse(argv: list[str]) -> JobSpec:
         opt = ALIASES.get(opt, opt)
         if opt.startswith("--") and "-" + opt[2:] in STREAMING | dict.fromkeys(GENERIC):
             opt = "-" + opt[2:]
-        if opt.startswith("-D") and opt != "-D" or opt == "-D":
-            if seen_streaming and opt != "-jobconf":
+        if opt.startswith("-D"):  # -D k=v, -Dk=v, --define k=v
+            if seen_streaming:
                 raise UsageError(f"{arg} comes after streaming options; Hadoop requires generic "
                                  "options (-D, -files) first, so move it before -input")
             setting = inline if eq else (opt[2:] if len(opt) > 2 else value_of("-D"))
