@@ -20,6 +20,7 @@ from typing import Callable
 
 from streamkit import keycompare, keyhash
 from streamkit.commit import OutputCommitter, mark_owner, stale_workdirs
+from streamkit.conf import JobConf
 from streamkit.errors import JobFailed
 from streamkit.extsort import Order
 from streamkit.inputs import Split, expand_inputs, plan_splits
@@ -60,7 +61,7 @@ class Job:
 
     def environment(self) -> dict[str, str]:
         spec = self.spec
-        conf = spec.conf.__class__(spec.conf)
+        conf = JobConf(spec.conf)
         conf.setdefault("mapreduce.job.id", f"job_{self.id}")
         conf["mapreduce.job.maps"] = str(self.num_maps)
         conf.setdefault("mapreduce.job.name", "streamkit")
@@ -135,7 +136,7 @@ class Attempt:
                            "mapreduce.map.input.start": str(self.split.start),
                            "mapreduce.map.input.length": str(length)})
         env = dict(self.job.base_env)
-        env.update(spec.conf.__class__(values).environment())
+        env.update(JobConf(values).environment())
         env.update(dict(spec.cmdenv))
         env["TMPDIR"] = tmp
         env["PWD"] = self.cwd

@@ -170,7 +170,7 @@ class StreamProcess:
                  prefix: str, counters: Counters, pgid_file: str | None = None):
         argv = split_command_line(command)
         if not argv:
-            raise TaskError("empty command")
+            raise TaskError("the command is empty; give -mapper/-reducer/-combiner a program to run")
         argv = resolve_program(argv, cwd, env.get("PATH", os.defpath))
         try:
             # Its own process group: one killpg stops it and anything it started.

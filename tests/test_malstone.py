@@ -229,7 +229,7 @@ def test_values_in_any_order(sample, form):
 def test_combiner(sample, form):
     """Per map task map | sort | combine, then sort | reduce: same answer as without."""
     half = len(sample) // 2 // 101 * 101
-    tasks = [sh(f'{py(form + "_mapper.py")} | {SORT} | {py(form + "_combiner.py")}', split)
+    tasks = [sh(f'{py(form + "_mapper.py")} | {SORT} | {py(form + "_reducer.py")} --combine', split)
              for split in (sample[:half], sample[half:])]
     for output in tasks:                      # same keys, still in sorted order
         keys = [line.split(b'\t')[0] for line in output.splitlines()]
@@ -237,7 +237,7 @@ def test_combiner(sample, form):
     combined = b''.join(tasks)
     assert ({line.split(b'\t')[0] for line in combined.splitlines()}
             == {line.split(b'|')[2] for line in sample.splitlines()})
-    again = sh(f'{SORT} | {py(form + "_combiner.py")}', combined)   # Hadoop may re-combine
+    again = sh(f'{SORT} | {py(form + "_reducer.py")} --combine', combined)   # Hadoop may re-combine
     for partial in (combined, again):
         assert sh(f'{SORT} | {py(form + "_reducer.py")}', partial) == oracle(sample, form, False)
 
@@ -245,7 +245,7 @@ def test_combiner(sample, form):
 def test_formal_step2_accepts_a_combiner(sample):
     step1 = sh(f'{py("formal/step1_mapper.py")} | {SORT} | {py("formal/b_step1_reducer.py")}',
                sample)
-    answer = sh(f'{py("formal/step2_mapper.py")} | {SORT} | {py("b_combiner.py")} | {SORT}'
+    answer = sh(f'{py("formal/step2_mapper.py")} | {SORT} | {py("b_reducer.py")} --combine | {SORT}'
                 f' | {py("b_reducer.py")}', step1)
     assert answer == oracle(sample, 'b', True)
 
@@ -393,8 +393,7 @@ def test_streamkit_run_equals_the_pipeline(sample, tmp_path, form, formal):
 
 def test_streamkit_run_with_combiner_equals_the_pipeline(sample, tmp_path):
     got = streamkit_run(sample, 'b', False, tmp_path,
-                        extra=['-D', 'mapreduce.task.io.sort.mb=1', '-combiner', 'python3 b_combiner.py',
-                               '-file', str(JOB / 'b_combiner.py'), '--stats', str(tmp_path / 's.json')])
+                        extra=['-D', 'mapreduce.task.io.sort.mb=1', '-combiner', 'python3 b_reducer.py --combine', '--stats', str(tmp_path / 's.json')])
     assert got == run_form(sample, 'b', False)
     counters = json.loads((tmp_path / 's.json').read_text())['counters']
     fw = 'Map-Reduce Framework.'

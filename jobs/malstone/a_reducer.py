@@ -1,9 +1,13 @@
 #!/usr/bin/env python3
 """MalStone A, benchmark form, reduce: print ``site visits hits ratio`` per site.
 
+With ``--combine`` it is the combiner: ``site<TAB>V,H`` partial sums instead, keeping
+the input's key and order as Hadoop requires of a combiner (and accepting its own
+output again, since Hadoop may combine repeatedly).
+
 Input: ``site<TAB>value`` lines grouped by site (sorted), the values of a site in
 any order.  A value is a mapper's flag (``0`` or ``1``: one visit) or partial sums
-``V,H`` from a_combiner.py (V visits, H of them hits).  Output, TAB-separated:
+``V,H`` from ``a_reducer.py --combine`` (V visits, H of them hits).  Output, TAB-separated:
 site, visits, hits, hits/visits as Python's repr (``0.5``, ``0.7142857142857143``).
 
 The formal form's second step uses this reducer too: its first step emits ``V,H``.
@@ -60,8 +64,12 @@ def site_totals(stream):
 
 def main():
     write = sys.stdout.buffer.write
+    combine = '--combine' in sys.argv[1:]
     for site, visits, hits in site_totals(sys.stdin.buffer):
-        write(b'%s\t%d\t%d\t%s\n' % (site, visits, hits, repr(hits / visits).encode()))
+        if combine:
+            write(b'%s\t%d,%d\n' % (site, visits, hits))
+        else:
+            write(b'%s\t%d\t%d\t%s\n' % (site, visits, hits, repr(hits / visits).encode()))
 
 
 if __name__ == '__main__':

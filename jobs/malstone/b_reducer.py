@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """MalStone B, reduce: print ``site week visits hits ratio`` per site and week.
 
+With ``--combine`` it is the combiner: ``site<TAB>week<TAB>V,H`` per-week partial sums
+(not cumulative), keeping the input's key (the site) and site order.
+
 Input: ``site<TAB>week<TAB>value`` lines grouped by site (sorted), the values of a
 site in any order -- not in week order.  A value is a mapper's flag (``0``/``1``:
 one visit in that week, a hit in that week if 1) or partial sums ``V,H``: V visits
-made in that week and H hits *timed* in that week (b_combiner.py; the formal form's
+made in that week and H hits *timed* in that week (``b_reducer.py --combine``; the formal form's
 first step, where a hit is timed at the entity's compromise, not at the visit).
 
 Output rows are cumulative: for every week in which a site's counts change, the
@@ -64,7 +67,12 @@ def site_weeks(stream):
 
 def main():
     write = sys.stdout.buffer.write
+    combine = '--combine' in sys.argv[1:]
     for site, weeks in site_weeks(sys.stdin.buffer):
+        if combine:
+            write(b''.join(b'%s\t%s\t%d,%d\n' % (site, week, v, h)
+                           for week, (v, h) in sorted(weeks.items())))
+            continue
         visits = hits = 0
         rows = []
         for week in sorted(weeks):

@@ -43,9 +43,9 @@ def main() -> int:
     command = [sys.executable, "-m", "streamkit", "run",
                "-D", f"mapreduce.job.reduces={cores}",
                "-files", ",".join(os.path.join(HERE, f) for f in
-                                  ("a_mapper.py", "a_combiner.py", "a_reducer.py")),
+                                  ("a_mapper.py", "a_reducer.py")),
                "-input", data, "-output", out,
-               "-mapper", "python3 a_mapper.py", "-combiner", "python3 a_combiner.py",
+               "-mapper", "python3 a_mapper.py", "-combiner", "python3 a_reducer.py --combine",
                "-reducer", "python3 a_reducer.py", "--verbose"]
     print("$ streamkit run " + " ".join(command[4:]).replace(ROOT + "/", ""), flush=True)
     start = time.monotonic()

@@ -37,7 +37,7 @@ best malgen.py /dev/null "$tmp/data" "$python" "$here/malgen.py" --records "$rec
 for form in a b; do
     best "${form}_mapper.py" "$tmp/data" "$tmp/$form.map" "$python" "$here/${form}_mapper.py"
     sort_key < "$tmp/$form.map" > "$tmp/$form.sorted"
-    best "${form}_combiner.py" "$tmp/$form.sorted" /dev/null "$python" "$here/${form}_combiner.py"
+    best "${form}_reducer.py_--combine" "$tmp/$form.sorted" /dev/null "$python" "$here/${form}_reducer.py" --combine
     best "${form}_reducer.py" "$tmp/$form.sorted" /dev/null "$python" "$here/${form}_reducer.py"
 done
 best "sort(a_mapper_output)" "$tmp/a.map" /dev/null sort_key

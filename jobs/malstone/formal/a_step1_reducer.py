@@ -8,7 +8,7 @@ with flag 1; a visit at time t is a hit iff c(e) exists and c(e) >= t
 bytes.
 
 Output: ``site<TAB>V,H`` per site the entity visited (V visits, H hits): the
-partial sums a_combiner.py emits, so step 2 is a_reducer.py unchanged.
+partial sums `a_reducer.py --combine` emits, so step 2 is a_reducer.py unchanged.
 
 Speed: an entity's rows are split by C-level map/itemgetter and counted with
 Counter/compress; no Python statement runs per record.

@@ -7,7 +7,7 @@ with flag 1; a visit at time t is a hit iff c(e) >= t, and the hit is *timed* at
 c(e): it counts from the ISO week of c(e) on (shared/reference/malstone.md §7).
 
 Output: ``site<TAB>week<TAB>V,H``: V visits the entity made to the site in that
-week, H of its hits at that site timed in that week.  These are b_combiner.py's
+week, H of its hits at that site timed in that week.  These are `b_reducer.py --combine`'s
 partial sums, so step 2 is b_reducer.py unchanged.
 
 Only the date part of a timestamp is decoded, once per distinct date.
