@@ -41,6 +41,16 @@ def wait_for(predicate, timeout=30):
     raise AssertionError("condition not reached")
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc/PID/task/*/children."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children") as f:
+            for child in map(int, f.read().split()):
+                found += [child] + descendants(child)
+    return found
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -280,10 +290,15 @@ def test_never_listens_on_a_port(tmp_path, script):
     proc = start(["-input", "in.txt", "-output", "out", "-file", "slow.py", "-mapper", "python3 slow.py"],
                  str(tmp_path), env={"PIDS": str(tmp_path / "pids")})
     wait_for(lambda: (tmp_path / "pids").read_text().strip())
+    mapper = int((tmp_path / "pids").read_text().split()[0])
     try:
-        for fd in os.listdir(f"/proc/{proc.pid}/fd"):
-            target = os.readlink(f"/proc/{proc.pid}/fd/{fd}")
-            assert not target.startswith("socket:"), target
+        streamkit_pids = [proc.pid] + descendants(proc.pid)
+        streamkit_pids.remove(mapper)                    # the user's script is not ours
+        assert len(streamkit_pids) >= 2                  # the driver and its worker
+        for pid in streamkit_pids:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                assert not target.startswith("socket:"), (pid, target)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=30)
