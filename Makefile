@@ -11,13 +11,20 @@ help: ## list the targets
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test,bench,spark]'
 	@touch $@
+
+# Spark needs Java 17: install it where we may (root with apt-get), else say what to do.
+java:
+	@java -version 2>&1 | grep -q 'version "\(1[7-9]\|2[0-9]\)' || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "streamkit: the Spark tests need Java 17+; install it (e.g. apt-get install openjdk-17-jre-headless)" >&2; exit 1; fi; }
 
 setup: $(STAMP) ## create .venv and install streamkit with test extras
 
-test: $(STAMP) ## run the whole test suite
-	$(PY) -m pytest
+test: $(STAMP) java ## run the whole test suite (Spark tests included)
+	STREAMKIT_SPARK_TESTS=required $(PY) -m pytest
 
 demo: $(STAMP) ## generate 1M MalStone records and run MalStone A on all cores
 	@$(PY) jobs/malstone/demo.py
@@ -28,8 +35,9 @@ bench: $(STAMP) ## benchmarks against GNU sort and the Unix pipeline (minutes)
 	$(PY) bench/bench_run.py
 	$(PY) bench/bench_run.py --scripts classic --skip-scaling
 	$(PY) bench/bench_merge.py
+	$(PY) bench/bench_spark.py
 
 clean: ## remove the venv and build debris
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
 
-.PHONY: help setup test demo bench clean
+.PHONY: help setup java test demo bench clean

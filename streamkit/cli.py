@@ -170,12 +170,42 @@ def run_command(args):
     from streamkit import hadoop_args, runner
 
     spec = _handle(hadoop_args.parse, list(args))
+    _run_and_report(spec, lambda progress: runner.run_job(spec, sys.stdout.buffer, progress))
+
+
+SPARK_HELP = """Run the same Hadoop Streaming job on Apache Spark, with the same part files.
+
+\b
+  streamkit spark [--master URL] [--conf key=value]... ARGS...
+
+ARGS are exactly those of `streamkit run` (and `mapred streaming`). --master is any
+Spark master (default local[*]: all cores here; yarn, spark://host:7077, k8s://...);
+--conf passes a Spark setting. Needs pyspark (pip install 'streamkit[spark]') and
+Java 17. Task attempts: spark.task.maxFailures = mapreduce.{map,reduce}.maxattempts.
+The output path must be a filesystem that the driver and every executor share.
+"""
+
+
+@cli.command("spark", help=SPARK_HELP, epilog=EXIT_CODES, context_settings={
+    "ignore_unknown_options": True, "allow_extra_args": True, "allow_interspersed_args": False})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def spark_command(args):
+    from streamkit import hadoop_args, spark_engine
+
+    options, rest = _handle(spark_engine.split_spark_args, list(args))
+    spec = _handle(hadoop_args.parse, rest)
+    _handle(spark_engine.check_spec, spec)
+    _run_and_report(spec, lambda progress: spark_engine.run_spark_job(spec, options, stdout=sys.stdout.buffer))
+
+
+def _run_and_report(spec, run) -> None:
+    """Run a job with an engine; then the --log line, warnings, --stats and the summary."""
     tty = sys.stderr.isatty()
     progress = ProgressBars() if (spec.progress if spec.progress is not None else tty) else None
     started = time.time()
     report, failure = None, None
     try:
-        report = runner.run_job(spec, sys.stdout.buffer, progress)
+        report = run(progress)
     except (StreamkitError, KeyboardInterrupt, BrokenPipeError) as exc:
         failure = exc
     finally:

@@ -79,6 +79,18 @@ def split_command_line(args: str) -> list[str]:
     return words
 
 
+def takes_value(arg: str) -> bool:
+    """Whether option ``arg``, as typed, consumes the next argument (``-D`` does, ``-Dk=v`` not)."""
+    if arg.startswith("--") and "=" in arg:
+        return False
+    opt = ALIASES.get(arg, arg)
+    if opt.startswith("--") and "-" + opt[2:] in STREAMING | dict.fromkeys(GENERIC):
+        opt = "-" + opt[2:]
+    if opt in OWN:
+        return OWN[opt][1] not in (True, False)
+    return opt in GENERIC or STREAMING.get(opt, False)
+
+
 def _link_names(value: str) -> list[tuple[str, str]]:
     """``-files a,b#alias``: (source, link name) pairs."""
     pairs = []

@@ -193,7 +193,7 @@ def run_job(spec: JobSpec, stdout=None,
         report = _run(spec, files, workdir, committer, scheduler)
         report.warnings = warnings
         if to_stdout:
-            _cat_parts(committer.output, stdout or sys.stdout.buffer)
+            cat_parts(committer.output, stdout or sys.stdout.buffer)
         return report
     except BaseException:
         scheduler.kill_all()
@@ -214,6 +214,15 @@ def biggest_first(splits: list[Split]) -> list[Split]:
     return [dataclasses.replace(split, index=i) for i, split in enumerate(ordered)]
 
 
+def job_splits(spec: JobSpec, files, workers: int) -> list[Split]:
+    """The map tasks' splits, numbered as Hadoop numbers them; ``workers`` sizes them."""
+    conf = spec.conf
+    return biggest_first(plan_splits(
+        files, max(2, 2 * workers),
+        conf.get_int("mapreduce.input.fileinputformat.split.minsize", 1 << 20),
+        conf.get_int("mapreduce.input.fileinputformat.split.maxsize", 0) or None))
+
+
 def _stale_temporaries(spec: JobSpec) -> list[str]:
     """Find (or, with --clean-stale, remove) temp dirs of runs that were SIGKILLed."""
     stale = stale_workdirs(spec.tmpdir or tempfile.gettempdir())
@@ -230,11 +239,7 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
     from streamkit import worker
 
     job = Job(spec, workdir)
-    conf = spec.conf
-    splits = biggest_first(plan_splits(
-        files, max(2, 2 * spec.workers),
-        conf.get_int("mapreduce.input.fileinputformat.split.minsize", 1 << 20),
-        conf.get_int("mapreduce.input.fileinputformat.split.maxsize", 0) or None))
+    splits = job_splits(spec, files, spec.workers)
     job.num_maps = len(splits)
     job.base_env = job.environment()
     suffix = spec.output_suffix
@@ -275,12 +280,12 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
         for result in reduce_results:
             counters.merge(result["counters"])
         parts = [r["output"] for r in reduce_results if r.get("output")]
-        _check_balance(counters, spec)
+        check_balance(counters, spec)
     committer.commit(parts)
     return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records, job.num_maps)
 
 
-def _check_balance(counters: Counters, spec: JobSpec) -> None:
+def check_balance(counters: Counters, spec: JobSpec) -> None:
     """Nothing lost: every record the maps emitted (or the combiners kept) reached a reducer."""
     def get(name: str) -> int:
         return counters.get((FRAMEWORK, name), 0)
@@ -294,7 +299,7 @@ def _check_balance(counters: Counters, spec: JobSpec) -> None:
                         f"{get('Reduce input records')}; this is a streamkit bug, please report it")
 
 
-def _cat_parts(output: str, out) -> None:
+def cat_parts(output: str, out) -> None:
     from streamkit.inputs import open_input
 
     for name in sorted(os.listdir(output)):
