@@ -1,50 +1,28 @@
 """The job configuration, with Hadoop's key names and deprecated aliases.
 
-A :class:`JobConf` is a plain ``dict`` of ``-D`` settings that answers for either name of
-a renamed key (``mapred.reduce.tasks`` for ``mapreduce.job.reduces``...), and exports
-itself to a task's environment the way streaming's ``PipeMapRed`` does: every character
-outside ``[A-Za-z0-9]`` becomes ``_``, and each deprecated alias is exported too.
+A :class:`JobConf` is a plain ``dict`` of ``-D`` settings stored under their current names
+(``mapred.reduce.tasks`` is kept as ``mapreduce.job.reduces``, as ``Configuration.set``
+stores it) that answers for either name, and exports itself to a task's environment the
+way streaming's ``PipeMapRed`` does: every character outside ``[A-Za-z0-9]`` becomes ``_``.
+The deprecated aliases of a key are exported only for the keys the task itself sets
+(``map_input_file``...), since ``setDeprecatedProperties`` copies only what was ``set``
+after the job file was loaded.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
-#: new name -> deprecated name (from Hadoop's ConfigUtil), for the keys streamkit reads
-#: or exports.
-ALIASES = {
-    "mapreduce.job.reduces": "mapred.reduce.tasks",
-    "mapreduce.job.maps": "mapred.map.tasks",
-    "mapreduce.job.id": "mapred.job.id",
-    "mapreduce.job.name": "mapred.job.name",
-    "mapreduce.job.user.name": "user.name",
-    "mapreduce.task.id": "mapred.tip.id",
-    "mapreduce.task.attempt.id": "mapred.task.id",
-    "mapreduce.task.partition": "mapred.task.partition",
-    "mapreduce.task.ismap": "mapred.task.is.map",
-    "mapreduce.task.output.dir": "mapred.work.output.dir",
-    "mapreduce.task.timeout": "mapred.task.timeout",
-    "mapreduce.task.io.sort.mb": "io.sort.mb",
-    "mapreduce.task.io.sort.factor": "io.sort.factor",
-    "mapreduce.map.input.file": "map.input.file",
-    "mapreduce.map.input.start": "map.input.start",
-    "mapreduce.map.input.length": "map.input.length",
-    "mapreduce.map.maxattempts": "mapred.map.max.attempts",
-    "mapreduce.reduce.maxattempts": "mapred.reduce.max.attempts",
-    "mapreduce.map.output.key.field.separator": "map.output.key.field.separator",
-    "mapreduce.partition.keypartitioner.options": "mapred.text.key.partitioner.options",
-    "mapreduce.partition.keycomparator.options": "mapred.text.key.comparator.options",
-    "mapreduce.job.output.key.comparator.class": "mapred.output.key.comparator.class",
-    "mapreduce.output.textoutputformat.separator": "mapred.textoutputformat.separator",
-    "mapreduce.output.fileoutputformat.compress": "mapred.output.compress",
-    "mapreduce.output.fileoutputformat.compress.codec": "mapred.output.compression.codec",
-    "mapreduce.output.fileoutputformat.outputdir": "mapred.output.dir",
-    "mapreduce.input.fileinputformat.inputdir": "mapred.input.dir",
-    "mapreduce.input.keyvaluelinerecordreader.key.value.separator": "key.value.separator.in.input.line",
-    "mapreduce.job.cache.files": "mapred.cache.files",
-}
-_NEW_NAME = {old: new for new, old in ALIASES.items()}
+from streamkit.hadoop_defaults import DEFAULTS, DEPRECATED
+
+#: new name -> its deprecated names (Hadoop's deprecation table).
+ALIASES: dict[str, tuple[str, ...]] = {}
+for _old, _new in sorted(DEPRECATED.items()):
+    ALIASES[_new] = ALIASES.get(_new, ()) + (_old,)
+_NEW_NAME = DEPRECATED
 _UNSAFE = re.compile(r"[^A-Za-z0-9]")
+_VAR = re.compile(r"\$\{([^${}]+)\}")
 
 
 def canonical(name: str) -> str:
@@ -101,13 +79,46 @@ class JobConf(dict):
         value = self.get(key)
         return default if value is None else value.encode("utf-8", "surrogateescape")
 
-    def environment(self) -> dict[str, str]:
-        """The conf as environment variables, aliases included (later wins: new names)."""
+    def environment(self, aliases: bool = False) -> dict[str, str]:
+        """The conf as environment variables; with ``aliases``, each key's deprecated names
+        too (what ``setDeprecatedProperties`` adds for keys set in the task)."""
         env = {}
         for key, value in self.items():
-            old = ALIASES.get(key)
-            if old:
-                env[env_name(old)] = value
-        for key, value in self.items():
+            if aliases:
+                for old in ALIASES.get(key, ()):
+                    env[env_name(old)] = value
             env[env_name(key)] = value
         return env
+
+
+def expand(conf: dict[str, str], system: dict[str, str]) -> dict[str, str]:
+    """``Configuration.get``'s variable expansion, for every value that has a ``${..}``.
+
+    ``${name}`` is another key or a Java system property (``system``: ``user.name``...),
+    ``${env.NAME}`` / ``${env.NAME:-default}`` an environment variable; what cannot be
+    resolved stays as written; at most 20 rounds, as Hadoop's ``MAX_SUBST``.
+    """
+    def one(match: re.Match) -> str:
+        name = match.group(1)
+        if name.startswith("env."):
+            var, _, default = name[4:].partition(":-")
+            value = os.environ.get(var)
+            return value if value else (default if ":-" in name else match.group(0))
+        value = conf.get(name, system.get(name))
+        return match.group(0) if value is None else value
+
+    out = dict(conf)
+    for key, value in conf.items():
+        if "${" in value:
+            for _ in range(20):
+                new = _VAR.sub(one, value)
+                if new == value:
+                    break
+                value = new
+            out[key] = value
+    return out
+
+
+def hadoop_defaults() -> dict[str, str]:
+    """A fresh copy of the properties every Hadoop 3.5 job starts from (raw values)."""
+    return dict(DEFAULTS)

@@ -9,10 +9,11 @@ spellings (``--input``, ``--reducers``...) are accepted too, and streamkit's own
 from __future__ import annotations
 
 import os
+import re
 
 from streamkit.conf import JobConf
 from streamkit.errors import UsageError
-from streamkit.spec import INPUT_FORMATS, PARTITIONERS, JobSpec
+from streamkit.spec import INPUT_FORMATS, IO_IDS, IO_KEYS, PARTITIONERS, JobSpec
 
 GENERIC = {"-D", "-conf", "-fs", "-jt", "-files", "-libjars", "-archives"}
 #: streaming option -> takes a value
@@ -39,6 +40,9 @@ REFUSED = {
 }
 IDENTITY_REDUCERS = {"org.apache.hadoop.mapred.lib.IdentityReducer",
                      "org.apache.hadoop.mapreduce.Reducer"}
+IDENTITY_MAPPER = "org.apache.hadoop.mapred.lib.IdentityMapper"
+#: A Java class name by convention: dotted identifiers, the last one capitalised.
+_JAVA_CLASS = re.compile(r"(?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*")
 ALIASES = {"--reducers": "-numReduceTasks", "--num-reducers": "-numReduceTasks",
            "--define": "-D", "--lazy-output": "-lazyOutput", "--input-format": "-inputformat"}
 #: streamkit's own options: name -> (JobSpec field, kind)
@@ -190,6 +194,8 @@ def _streaming(opt: str, raw: str, conf: JobConf, fields: dict) -> None:
             raise UsageError(f"-numReduceTasks {raw}: expected a whole number") from None
     elif opt in ("-file", "-cacheFile"):
         fields["files"] += _link_names(raw)
+        if opt == "-file":
+            fields.setdefault("packaged", []).extend(raw.split(","))
     elif opt == "-cmdenv":
         if "=" not in raw:
             raise UsageError(f"-cmdenv {raw}: expected NAME=VALUE")
@@ -213,9 +219,11 @@ def _streaming(opt: str, raw: str, conf: JobConf, fields: dict) -> None:
             raise UsageError(f"-partitioner {raw}: streamkit emulates HashPartitioner and "
                              "KeyFieldBasedPartitioner (org.apache.hadoop.mapred.lib.*)")
         fields["partitioner"] = PARTITIONERS[raw]
-    elif opt == "-io":
-        if raw != "text":
-            raise UsageError(f"-io {raw}: streamkit supports -io text only")
+    elif opt == "-io":  # StreamJob sets all four after the -D settings, so -io wins
+        if raw.lower() not in IO_IDS:
+            raise UsageError(f"-io {raw}: streamkit supports -io text and keyonlytext (rawbytes "
+                             "and typedbytes are binary formats it does not emulate)")
+        fields["io"] = raw
     elif opt == "-lazyOutput":
         fields["lazy_output"] = True
     elif opt == "-verbose":
@@ -223,7 +231,55 @@ def _streaming(opt: str, raw: str, conf: JobConf, fields: dict) -> None:
     # -debug, -info: accepted, no effect
 
 
+def java_class(command: str | None, shipped: set[str]) -> bool:
+    """Whether Hadoop would take ``command`` for a Java class rather than a program.
+
+    StreamJob loads the whole string as a class (``StreamUtil.goodClassOrNull``) and runs
+    it as a command only when that fails; streamkit has no classpath, so a name shaped like
+    a class (``org.foo.Bar``: no space, dotted, last part capitalised) that is neither a
+    file here nor a shipped file's name counts as one.
+    """
+    return bool(command and _JAVA_CLASS.fullmatch(command)
+                and not os.path.exists(command) and command not in shipped)
+
+
+def _unqualify(command: str | None, packaged: list[str]) -> str | None:
+    """StreamJob's ``unqualifyIfLocalPath``: a program that is a ``-file`` shipped file, named
+    by any path, runs as the task's copy (its base name in the task directory)."""
+    if not command or not packaged:
+        return command
+    prog, space, args = command.partition(" ")
+    canon = {os.path.realpath(p) for p in packaged if os.path.isfile(p)}
+    if os.path.realpath(prog) in canon:
+        return os.path.basename(prog) + space + args
+    return command
+
+
+def _commands(fields: dict) -> None:
+    """Resolve -mapper/-combiner/-reducer: shipped paths, and the Java classes streamkit
+    emulates (IdentityMapper, IdentityReducer); any other class is refused up front."""
+    packaged = fields.pop("packaged", [])
+    shipped = {name for _, name in fields["files"]}
+    for role in ("mapper", "combiner", "reducer"):
+        command = _unqualify(fields.get(role), packaged)
+        if command == IDENTITY_MAPPER and role == "mapper":
+            command = None  # Hadoop's default mapper: key and value as the input format reads them
+        elif command in IDENTITY_REDUCERS and role == "combiner":
+            command = None  # an identity combiner changes nothing
+        elif java_class(command, shipped) and not (role == "reducer" and command in IDENTITY_REDUCERS):
+            raise UsageError(f"-{role} {command}: a Java class; streamkit runs commands, and of "
+                             f"Hadoop's classes only {IDENTITY_MAPPER} (-mapper) and "
+                             "org.apache.hadoop.mapred.lib.IdentityReducer (-reducer); give a "
+                             "command instead")
+        if role in fields:
+            fields[role] = command
+
+
 def _build(conf: JobConf, fields: dict) -> JobSpec:
+    _commands(fields)
+    io = fields.pop("io", None)
+    for key in IO_KEYS if io else ():
+        conf[key] = io
     reducer = fields.pop("reducer", None)
     if "num_reducers" in fields:
         reducers = fields.pop("num_reducers")

@@ -5,7 +5,8 @@
   ``_`` or ``.`` ignored, a file named twice read twice.
 * ``plan_splits`` follows ``FileInputFormat.getSplits`` (goal size, ``SPLIT_SLOP``).
 * ``read_split`` yields exactly the records ``LineRecordReader`` gives that split, re-terminated
-  with ``\\n`` by :class:`streamkit.records.LineReader`.
+  with ``\\n`` by :class:`streamkit.records.LineReader`; ``read_split_keyed`` yields the same
+  records with ``LineRecordReader``'s key, the byte offset of each line in the (decompressed) file.
 
 Compression is chosen by file-name suffix, case-sensitively, as Hadoop's
 ``CompressionCodecFactory`` does (``x.GZ`` is read as plain bytes there too). Every compressed
@@ -201,17 +202,15 @@ def expand_inputs(specs: list[str]) -> list[InputFile]:
 
 
 def plan_splits(files: list[InputFile], target_splits: int,
-                min_split_size: int = 1 << 20, max_split_size: int | None = None) -> list[Split]:
-    """Cut files into splits like ``FileInputFormat.getSplits``: one size for the whole job.
-
-    ``max_split_size`` (``mapreduce.input.fileinputformat.split.maxsize``) caps the size
-    the way Hadoop's block size does.
+                min_split_size: int = 1 << 20, block_size: int | None = None) -> list[Split]:
+    """Cut files into splits like ``FileInputFormat.getSplits``: one size for the whole job,
+    ``computeSplitSize`` = max(min size, min(total / target_splits, block size)).
     """
     total = sum(f.size or 0 for f in files)
-    split_size = max(min_split_size, total // max(1, target_splits))
-    if max_split_size:
-        split_size = min(split_size, max_split_size)
-    split_size = max(1, split_size)
+    goal = total // max(1, target_splits)
+    if block_size:
+        goal = min(goal, block_size)
+    split_size = max(1, min_split_size, goal)
     splits: list[Split] = []
     for f in files:
         for start, length in _ranges(f, split_size):
@@ -387,3 +386,47 @@ def read_split(split: Split, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         if begin < stop:
             fh.seek(begin)
             yield from _records(fh, uri, chunk_size, stop - begin, strip_bom=not start)
+
+
+_LINE_END = re.compile(rb"\r\n|\r|\n")
+
+
+def read_split_keyed(split: Split, chunk_size: int = 1 << 20) -> Iterator[list[tuple[int, bytes]]]:
+    """Lists of ``(offset, line)``: :func:`read_split`'s records with ``LineRecordReader``'s
+    key, the offset of the line's first byte (terminators and a leading BOM counted; the
+    first line's key is 0 even when its BOM is dropped).  Per-line work: only for jobs
+    that show the mapper its keys."""
+    uri, start = split.file.uri, split.start
+    with open_input(uri) as fh:
+        if split.length < 0 or not split.file.splittable:
+            if start:
+                raise ValueError(f"cannot start at byte {start} of unsplittable {uri}")
+            begin, stop = 0, float("inf")
+        else:
+            stop = _line_start_after(fh, start + split.length, uri, chunk_size)
+            begin = _line_start_after(fh, start, uri, chunk_size) if start else 0
+            fh.seek(begin)
+        pos, buf, eof = begin, b"", begin >= stop
+        while not eof:
+            chunk = _read(fh, chunk_size, uri)
+            eof = not chunk
+            scan = max(0, len(buf) - 1)  # what is held has no terminator but a final "\r"
+            buf += chunk
+            out, at = [], 0
+            for m in _LINE_END.finditer(buf, scan):
+                if m.group() == b"\r" and m.end() == len(buf) and not eof:
+                    break  # a "\r" at the end of the buffer may be half of "\r\n"
+                out.append((pos + at, buf[at:m.start()]))
+                at = m.end()
+            if eof and at < len(buf):
+                if pos + at or buf[at:] != BOM:  # a lone BOM is no record (LineRecordReader)
+                    out.append((pos + at, buf[at:]))
+                at = len(buf)
+            buf, pos = buf[at:], pos + at
+            out = [(off, line) for off, line in out if off < stop]
+            if out and out[0][0] == 0 and out[0][1].startswith(BOM):
+                out[0] = (0, out[0][1][3:])
+            if out:
+                yield out
+            if pos >= stop:
+                break

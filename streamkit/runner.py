@@ -8,25 +8,28 @@ It never touches records itself.
 from __future__ import annotations
 
 import dataclasses
+import getpass
 import os
 import random
 import resource
 import shutil
+import socket
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Callable
+from urllib.parse import quote_plus
 
 from streamkit import keycompare, keyhash
 from streamkit.commit import OutputCommitter, mark_owner, stale_workdirs
-from streamkit.conf import JobConf
+from streamkit.conf import JobConf, env_name, expand, hadoop_defaults
 from streamkit.errors import JobFailed
 from streamkit.extsort import Order
 from streamkit.inputs import Split, expand_inputs, plan_splits
 from streamkit.partition import cached, hash_partition
 from streamkit.scheduler import Scheduler
-from streamkit.spec import JobSpec
+from streamkit.spec import IO_KEYS, JobSpec
 from streamkit.task import Counters, link_files
 
 FRAMEWORK = "Map-Reduce Framework"
@@ -47,6 +50,8 @@ class Job:
         spec = self.spec
         options = spec.comparator_options
         comparator = keycompare.comparator_key(options, spec.key_field_sep) if options else None
+        if spec.offset_keys and not options:
+            comparator = int  # LongWritable keys sort as numbers
         nfields = 1 << 30 if spec.map_output_keyonly else spec.map_key_fields  # keyonly: all key
         return Order(spec.map_output_sep, nfields, comparator)
 
@@ -54,27 +59,129 @@ class Job:
         spec = self.spec
         if spec.num_reducers == 1:
             return lambda key: 0
+        if spec.offset_keys and spec.partitioner == "hash":
+            return self.offset_part_of()
         if spec.partitioner == "keyfield":
             return cached(keyhash.partitioner(spec.partitioner_options or None,
                                               spec.key_field_sep), spec.num_reducers)
         return cached(hash_partition, spec.num_reducers)
 
-    def environment(self) -> dict[str, str]:
-        spec = self.spec
-        conf = JobConf(spec.conf)
-        conf.setdefault("mapreduce.job.id", f"job_{self.id}")
-        conf["mapreduce.job.maps"] = str(self.num_maps)
-        conf.setdefault("mapreduce.job.name", "streamkit")
-        conf.setdefault("mapreduce.job.user.name", os.environ.get("USER", "streamkit"))
-        conf["mapreduce.output.fileoutputformat.outputdir"] = spec.output
-        for name, value in (("stream.map.streamprocessor", spec.mapper),
-                            ("stream.reduce.streamprocessor", spec.reducer),
-                            ("stream.combine.streamprocessor", spec.combiner)):
-            if value:
-                conf[name] = value
+    def environment(self, files: list | None = None) -> dict[str, str]:
+        """The job's part of every task's environment: the whole job configuration as a
+        local Hadoop 3.5 job has it (defaults, ``-D``, what streaming and job submission set),
+        with local paths pointing into this job's own directory."""
+        conf = job_configuration(self, files or [])
         env = dict(os.environ)
-        env.update(conf.environment())
+        env.update({env_name(key): value for key, value in conf.items()})  # old names kept
         return env
+
+    def offset_part_of(self) -> Callable[[bytes], int]:
+        """HashPartitioner over LongWritable offset keys: ``(int)(v ^ v >>> 32)``."""
+        reducers = self.spec.num_reducers
+        return lambda key: ((int(key) ^ (int(key) >> 32)) & 0x7FFFFFFF) % reducers
+
+
+TEXT, NULL = "org.apache.hadoop.io.Text", "org.apache.hadoop.io.NullWritable"
+_WRITERS = {"text": "org.apache.hadoop.streaming.io.TextInputWriter",
+            "keyonlytext": "org.apache.hadoop.streaming.io.KeyOnlyTextInputWriter"}
+_READERS = {"text": "org.apache.hadoop.streaming.io.TextOutputReader",
+            "keyonlytext": "org.apache.hadoop.streaming.io.KeyOnlyTextOutputReader"}
+
+
+def url_encode(command: str) -> str:
+    """Java's ``URLEncoder.encode(s, "UTF-8")``, as StreamJob stores the commands."""
+    return quote_plus(command, safe="*").replace("~", "%7E")
+
+
+def job_configuration(job: Job, files: list) -> dict[str, str]:
+    """What a streaming task's ``JobConf`` holds in Hadoop 3.5 local mode, expanded.
+
+    Order as in Hadoop: the ``*-default.xml`` properties, then the ``-D`` settings, then
+    what ``StreamJob.setJobConf`` and job submission set (they win over a ``-D``).
+    Observed on a LocalJobRunner job; see :mod:`streamkit.hadoop_defaults`.
+    """
+    spec = job.spec
+    conf = hadoop_defaults()
+    conf.update(spec.conf)
+    user = getpass.getuser()
+    ids = {key: spec.io_id(key) for key in IO_KEYS}
+    set_ = conf.__setitem__
+    set_("hadoop.tmp.dir", spec.conf.get("hadoop.tmp.dir", job.workdir))
+    set_("mapreduce.job.user.name", user)
+    set_("user.name", user)
+    set_("mapreduce.job.id", f"job_{job.id}")
+    set_("mapreduce.job.dir", "file:" + job.workdir)
+    set_("mapreduce.job.working.dir", "file:" + os.getcwd())
+    set_("mapreduce.job.maps", str(job.num_maps))
+    set_("mapreduce.job.reduces", str(spec.num_reducers))
+    host = socket.gethostname()
+    set_("mapreduce.job.submithostname", host)
+    set_("mapreduce.job.submithostaddress", _host_address(host))
+    set_("mapreduce.input.fileinputformat.inputdir",
+         ",".join("file:" + os.path.abspath(p) for i in spec.inputs for p in i.split(",") if p))
+    set_("mapreduce.input.fileinputformat.numinputfiles", str(len(files)))
+    output = spec.output if spec.output != "-" else os.path.join(job.workdir, "output")
+    set_("mapreduce.output.fileoutputformat.outputdir", "file:" + os.path.abspath(output))
+    set_("mapred.input.format.class", "org.apache.hadoop.mapred." + (
+        "TextInputFormat" if spec.input_format == "text" else "KeyValueTextInputFormat"))
+    if spec.lazy_output:
+        set_("mapred.output.format.class", "org.apache.hadoop.mapred.lib.LazyOutputFormat")
+        set_("mapreduce.output.lazyoutputformat.outputformat", "org.apache.hadoop.mapred.TextOutputFormat")
+    else:
+        set_("mapred.output.format.class", "org.apache.hadoop.mapred.TextOutputFormat")
+    for key in ("mapred.mapper.new-api", "mapred.reducer.new-api", "mapred.skip.on",
+                "mapreduce.job.skiprecords"):
+        set_(key, "false")
+    set_("mapred.queue.default.acl-administer-jobs", " ")
+    set_("stream.addenvironment", " ".join(["HADOOP_ROOT_LOGGER="] + [f"{k}={v}" for k, v in spec.cmdenv]))
+    set_("stream.map.input.writer.class", _WRITERS[ids["stream.map.input"]])
+    set_("stream.reduce.input.writer.class", _WRITERS[ids["stream.reduce.input"]])
+    set_("stream.map.output.reader.class", _READERS[ids["stream.map.output"]])
+    set_("stream.reduce.output.reader.class", _READERS[ids["stream.reduce.output"]])
+    if spec.mapper:
+        set_("mapred.mapper.class", "org.apache.hadoop.streaming.PipeMapper")
+        set_("mapred.map.runner.class", "org.apache.hadoop.streaming.PipeMapRunner")
+        set_("stream.map.streamprocessor", url_encode(spec.mapper))
+    if spec.combiner:
+        set_("mapred.combiner.class", "org.apache.hadoop.streaming.PipeCombiner")
+        set_("stream.combine.streamprocessor", url_encode(spec.combiner))
+    if spec.reducer and spec.num_reducers:
+        set_("mapred.reducer.class", "org.apache.hadoop.streaming.PipeReducer")
+        set_("stream.reduce.streamprocessor", url_encode(spec.reducer))
+    if spec.mapper or "stream.map.output" in spec.conf:
+        value = NULL if spec.map_output_keyonly else TEXT
+        set_("mapreduce.map.output.key.class", TEXT)
+        set_("mapreduce.map.output.value.class", value)
+        if not spec.num_reducers:
+            set_("mapreduce.job.output.key.class", TEXT)
+            set_("mapreduce.job.output.value.class", value)
+    if (spec.reducer and spec.num_reducers) or "stream.reduce.output" in spec.conf:
+        set_("mapreduce.job.output.key.class", TEXT)
+        set_("mapreduce.job.output.value.class", NULL if spec.reduce_output_keyonly else TEXT)
+    if spec.files:
+        uris = ["file:" + os.path.abspath(source) for source, _ in spec.files]
+        stats = [os.stat(source) for source, _ in spec.files]
+        set_("tmpfiles", ",".join(uris))
+        set_("mapreduce.job.cache.files", ",".join(uris))
+        set_("mapreduce.job.cache.files.filesizes", ",".join(str(st.st_size) for st in stats))
+        set_("mapreduce.job.cache.files.timestamps",
+             ",".join(str(st.st_mtime_ns // 1000000) for st in stats))
+        set_("mapreduce.job.cache.files.visibilities", ",".join("true" for _ in stats))
+    return expand(conf, {"user.name": user, "user.home": os.path.expanduser("~"),
+                         "java.io.tmpdir": tempfile.gettempdir()})
+
+
+def _host_address(host: str) -> str:
+    """The host's address from /etc/hosts (no DNS: streamkit opens no socket), else loopback."""
+    try:
+        with open("/etc/hosts") as f:
+            for line in f:
+                words = line.split("#", 1)[0].split()
+                if len(words) > 1 and host in words[1:] and ":" not in words[0]:
+                    return words[0]
+    except OSError:
+        pass
+    return "127.0.0.1"
 
 
 @dataclass
@@ -126,17 +233,22 @@ class Attempt:
         task_id = f"task_{self.job.id}_{self.kind}_{self.index:06d}"
         values = {
             "mapreduce.task.id": task_id, "mapreduce.task.attempt.id": self.name,
-            "mapreduce.task.partition": str(self.index),
+            "mapreduce.task.partition": str(self.index), "mapreduce.job.id": f"job_{self.job.id}",
             "mapreduce.task.ismap": "true" if self.kind == "m" else "false",
-            "mapreduce.task.output.dir": os.path.dirname(self.output_path),
+            "mapreduce.task.output.dir": "file:" + os.path.dirname(self.output_path),
+            "mapreduce.cluster.local.dir": self.cwd,
         }
+        if self.kind == "r":  # LocalJobRunner's reduce tasks set these two
+            values["mapreduce.jobtracker.address"] = "local"
+            values["mapreduce.job.maps"] = str(self.job.num_maps)
         if self.split is not None:
             length = self.split.length if self.split.length >= 0 else (self.split.file.size or 0)
             values.update({"mapreduce.map.input.file": self.split.file.file_uri,
                            "mapreduce.map.input.start": str(self.split.start),
                            "mapreduce.map.input.length": str(length)})
         env = dict(self.job.base_env)
-        env.update(JobConf(values).environment())
+        env.update(JobConf(values).environment(aliases=True))
+        env["HADOOP_ROOT_LOGGER"] = ""  # StreamJob's first stream.addenvironment entry
         env.update(dict(spec.cmdenv))
         env["TMPDIR"] = tmp
         env["PWD"] = self.cwd
@@ -215,12 +327,10 @@ def biggest_first(splits: list[Split]) -> list[Split]:
 
 
 def job_splits(spec: JobSpec, files, workers: int) -> list[Split]:
-    """The map tasks' splits, numbered as Hadoop numbers them; ``workers`` sizes them."""
-    conf = spec.conf
-    return biggest_first(plan_splits(
-        files, max(2, 2 * workers),
-        conf.get_int("mapreduce.input.fileinputformat.split.minsize", 1 << 20),
-        conf.get_int("mapreduce.input.fileinputformat.split.maxsize", 0) or None))
+    """The map tasks' splits, numbered as Hadoop numbers them; ``workers`` sizes them by default."""
+    splits = biggest_first(_plan(spec, files, workers))
+    _check_key_types(spec, splits)
+    return splits
 
 
 def _stale_temporaries(spec: JobSpec) -> list[str]:
@@ -241,7 +351,7 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
     job = Job(spec, workdir)
     splits = job_splits(spec, files, spec.workers)
     job.num_maps = len(splits)
-    job.base_env = job.environment()
+    job.base_env = job.environment(files)
     suffix = spec.output_suffix
     phases = {}
 
@@ -283,6 +393,40 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
         check_balance(counters, spec)
     committer.commit(parts)
     return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records, job.num_maps)
+
+
+#: keys that make streamkit cut splits exactly as Hadoop's old-API FileInputFormat does
+OLD_API_SPLIT_KEYS = ("mapreduce.input.fileinputformat.split.minsize", "fs.local.block.size",
+                      "mapreduce.job.maps", "mapreduce.input.fileinputformat.split.maxsize")
+
+
+def _plan(spec: JobSpec, files, workers: int) -> list[Split]:
+    """Splits: Hadoop's own rule when the user sets one of its keys, else sized by cores.
+
+    Streaming's ``mapred.FileInputFormat.getSplits`` with the local runner's map-count hint
+    of 1: size = max(minsize, min(total, ``fs.local.block.size``)), 1.1 slop; it never
+    reads ``split.maxsize``.  By default streamkit cuts max(1 MiB, total / (2 x workers))
+    instead, so that every core has work (README, "differs on purpose").
+    """
+    conf = spec.conf
+    if any(key in conf for key in OLD_API_SPLIT_KEYS):
+        min_size = max(1, conf.get_int("mapreduce.input.fileinputformat.split.minsize", 0))
+        return plan_splits(files, 1, min_size, conf.get_int("fs.local.block.size", 32 << 20))
+    return plan_splits(files, max(2, 2 * workers), 1 << 20)
+
+
+def _check_key_types(spec: JobSpec, splits: list[Split]) -> None:
+    """IdentityMapper over TextInputFormat emits LongWritable offsets; Hadoop's map task fails
+    on its first record when the map output key class is Text (a streaming reducer or
+    combiner, or any ``stream.*.output`` setting)."""
+    text_keys = (spec.reducer is not None or spec.combiner is not None
+                 or "stream.map.output" in spec.conf or "stream.reduce.output" in spec.conf)
+    if (spec.offset_keys and spec.num_reducers and text_keys
+            and any(split.length != 0 for split in splits)):
+        raise JobFailed("Type mismatch in key from map: expected org.apache.hadoop.io.Text, "
+                        "received org.apache.hadoop.io.LongWritable: without -mapper (or with "
+                        "IdentityMapper) the keys are TextInputFormat's byte offsets, as in Hadoop; "
+                        "give -mapper cat, or -inputformat KeyValueTextInputFormat")
 
 
 def check_balance(counters: Counters, spec: JobSpec) -> None:

@@ -201,6 +201,7 @@ class _Plan:
     """What every executor task needs; pickled into the task closures."""
 
     job: Job
+    inputs: list          # the job's InputFiles (their count is in the task environment)
     splits: list[Split]
     shipped: tuple[tuple[str, str], ...]   # (name given to sc.addFile, link name)
     temporary: str                          # OUT/_temporary/0
@@ -214,7 +215,7 @@ class _Plan:
         job.workdir = tempfile.mkdtemp(prefix="streamkit-spark-task-")
         files = tuple((SparkFiles.get(name), link) for name, link in self.shipped)
         job.spec = dataclasses.replace(job.spec, files=files)
-        job.base_env = job.environment()
+        job.base_env = job.environment(self.inputs)
         return job
 
     def attempt(self, job: Job, kind: str, index: int) -> Attempt:
@@ -238,7 +239,7 @@ def _run(sc, spec: JobSpec, files, workdir: str, committer: OutputCommitter) -> 
     job = Job(spec, workdir)
     splits = job_splits(spec, files, sc.defaultParallelism)
     job.num_maps = len(splits)
-    plan = _Plan(job, splits, _ship(sc, spec, job), committer.temporary, spec.output_suffix)
+    plan = _Plan(job, files, splits, _ship(sc, spec, job), committer.temporary, spec.output_suffix)
     counters, phases = Counters(), {}
     started = time.monotonic()
     map_counters = sc.accumulator({}, _PerTask())

@@ -27,6 +27,9 @@ INPUT_FORMATS = {
     "TextInputFormat": "text", "org.apache.hadoop.mapred.TextInputFormat": "text",
     "KeyValueTextInputFormat": "keyvalue", "org.apache.hadoop.mapred.KeyValueTextInputFormat": "keyvalue",
 }
+#: ``stream.{map,reduce}.{input,output}`` ids streamkit emulates (IdentifierResolver, case-insensitive)
+IO_IDS = ("text", "keyonlytext")
+IO_KEYS = ("stream.map.input", "stream.map.output", "stream.reduce.input", "stream.reduce.output")
 CODECS = {
     "org.apache.hadoop.io.compress.GzipCodec": ".gz",
     "org.apache.hadoop.io.compress.BZip2Codec": ".bz2",
@@ -39,7 +42,7 @@ CODECS = {
 class JobSpec:
     inputs: tuple[str, ...]
     output: str
-    mapper: str | None = None            # None: identity (records pass through)
+    mapper: str | None = None            # None: IdentityMapper (Hadoop's default mapper)
     reducer: str | None = None           # None: identity reducer
     combiner: str | None = None
     num_reducers: int = 1
@@ -98,13 +101,44 @@ class JobSpec:
     def keyvalue_sep(self) -> bytes:            # ...keyvaluelinerecordreader.key.value.separator
         return self.conf.get_bytes("mapreduce.input.keyvaluelinerecordreader.key.value.separator", b"\t")
 
+    def io_id(self, key: str) -> str:           # stream.{map,reduce}.{input,output}
+        return self.conf.get(key, "text").lower()
+
+    @property
+    def map_input_keyonly(self) -> bool:        # stream.map.input=keyonlytext
+        return self.io_id("stream.map.input") == "keyonlytext"
+
     @property
     def map_output_keyonly(self) -> bool:       # stream.map.output=keyonlytext
-        return self.conf.get("stream.map.output", "text") == "keyonlytext"
+        return self.io_id("stream.map.output") == "keyonlytext"
+
+    @property
+    def reduce_input_keyonly(self) -> bool:     # stream.reduce.input=keyonlytext
+        return self.io_id("stream.reduce.input") == "keyonlytext"
 
     @property
     def reduce_output_keyonly(self) -> bool:    # stream.reduce.output=keyonlytext
-        return self.conf.get("stream.reduce.output", "text") == "keyonlytext"
+        return self.io_id("stream.reduce.output") == "keyonlytext"
+
+    @property
+    def map_input_key(self) -> bool:
+        """Whether the mapper reads the input key (PipeMapper's ``!ignoreKey``).
+
+        ``KeyOnlyTextInputWriter`` writes the key alone, always; ``TextInputWriter`` writes
+        ``key SEP value`` unless ``stream.map.input.ignoreKey`` (Java ``getBoolean``),
+        whose default is true for TextInputFormat only.
+        """
+        if self.map_input_keyonly:
+            return True
+        value = self.conf.get("stream.map.input.ignoreKey", "").strip().lower()
+        if value in ("true", "false"):
+            return value == "false"
+        return self.input_format != "text"
+
+    @property
+    def offset_keys(self) -> bool:
+        """IdentityMapper over TextInputFormat: map output keys are byte offsets (LongWritable)."""
+        return self.mapper is None and self.input_format == "text"
 
     @property
     def partitioner_options(self) -> str:       # mapreduce.partition.keypartitioner.options
@@ -179,9 +213,11 @@ class JobSpec:
                           ("stream.reduce.output.field.separator", self.reduce_output_sep)):
             if not sep:
                 raise UsageError(f"-D {name} is empty; give a separator such as a tab")
-        if self.conf.get("stream.map.input.ignoreKey", "true").lower() == "false":
-            raise UsageError("-D stream.map.input.ignoreKey=false is not supported; "
-                             "the mapper reads the lines only, as with Hadoop's default")
+        for key in IO_KEYS:
+            if self.io_id(key) not in IO_IDS:
+                raise UsageError(f"-D {key}={self.conf.get(key)}: streamkit reads and writes "
+                                 "text and keyonlytext only (rawbytes and typedbytes are binary "
+                                 "formats it does not emulate)")
         self.comparator_options  # noqa: B018 - validates the comparator class
         self.output_suffix  # noqa: B018 - validates the codec
         return self

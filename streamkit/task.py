@@ -73,15 +73,18 @@ class Counters(dict):
 
 
 def resolve_program(argv: list[str], cwd: str, path: str) -> list[str]:
-    """Hadoop's ``PathFinder``: a bare name is found in the task cwd first, then ``PATH``.
+    """Hadoop's ``PathFinder``: a bare name is found in the task cwd first, then ``PATH``;
+    ``./name`` is the same file in the cwd.
 
-    A program found in the cwd that is not executable is copied there and made so (Hadoop
-    runs ``chmod a+x``; a copy keeps the user's own file untouched).
+    A program in the cwd that is not executable (a ``-file`` shipped without its exec
+    bit) is copied there and made so, as Hadoop's localized copy is; the user's own file
+    is never touched.
     """
     prog = argv[0]
-    if os.sep in prog:
+    name = os.path.normpath(prog)
+    if os.path.isabs(prog) or os.sep in name or name in (os.curdir, os.pardir):
         return argv
-    local = os.path.join(cwd, prog)
+    local = os.path.join(cwd, name)
     if os.path.isfile(local):
         if not os.access(local, os.X_OK):
             real = os.path.realpath(local)
@@ -90,6 +93,8 @@ def resolve_program(argv: list[str], cwd: str, path: str) -> list[str]:
                 shutil.copyfile(real, local)
             os.chmod(local, os.stat(local).st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
         return [local] + argv[1:]
+    if os.sep in prog:  # ./name that is not in the task directory
+        return argv
     found = shutil.which(prog, path=path)
     if found is None:
         raise TaskError(f'Cannot run program "{prog}": not found in the task directory or PATH')

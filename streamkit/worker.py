@@ -17,10 +17,10 @@ import time
 from typing import Callable, Iterable, Iterator
 
 from streamkit.extsort import merge_files
-from streamkit.inputs import read_split
+from streamkit.inputs import read_split, read_split_keyed
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
-from streamkit.records import LineReader
+from streamkit.records import LineReader, split_key_value
 from streamkit.task import Counters, StreamProcess, TaskError, write_all
 
 FRAMEWORK = "Map-Reduce Framework"
@@ -145,24 +145,55 @@ def run_command(command: str, task, blocks: Iterable[bytes], sink: Callable[[byt
 
 # ---------------------------------------------------------------- map side
 
-def _keyvalue_input(blocks: Iterable[bytes], sep: bytes, out_sep: bytes) -> Iterator[bytes]:
-    """KeyValueTextInputFormat: the mapper reads ``key + SEP + value``; no separator ⇒ ``line + SEP``."""
+def _keyvalue_input(blocks: Iterable[bytes], sep: bytes,
+                    form: Callable[[bytes, bytes], bytes]) -> Iterator[bytes]:
+    """KeyValueTextInputFormat: each line cut at its first ``sep`` into (key, value) (no
+    separator: all key, empty value), then written as ``form(key, value)``."""
     for block in blocks:
         lines = block.split(b"\n")
         lines.pop()
         out = []
         for line in lines:
             key, found, value = line.partition(sep)
-            out.append(key + out_sep + value)
+            out.append(form(key, value))
         yield b"\n".join(out) + b"\n"
 
 
-def map_input(task) -> Iterable[bytes]:
+def _offset_input(split, form: Callable[[bytes, bytes], bytes]) -> Iterator[bytes]:
+    """TextInputFormat with its keys, the lines' byte offsets, written as ``form(key, line)``."""
+    for records in read_split_keyed(split):
+        yield b"\n".join([form(b"%d" % offset, line) for offset, line in records]) + b"\n"
+
+
+def _records(task, form: Callable[[bytes, bytes], bytes]) -> Iterable[bytes]:
     spec = task.job.spec
-    blocks = read_split(task.split)
     if spec.input_format == "keyvalue":
-        return _keyvalue_input(blocks, spec.keyvalue_sep, spec.map_input_sep)
-    return blocks
+        return _keyvalue_input(read_split(task.split), spec.keyvalue_sep, form)
+    return _offset_input(task.split, form)
+
+
+def map_input(task) -> Iterable[bytes]:
+    """What the mapper reads: PipeMapper's input writer over the input format's (key, value).
+
+    ``TextInputWriter`` writes ``key SEP value`` or, when the key is ignored (the default
+    for TextInputFormat), the value alone; ``KeyOnlyTextInputWriter`` the key alone.
+    """
+    spec = task.job.spec
+    if not spec.map_input_key:
+        if spec.input_format == "text":
+            return read_split(task.split)
+        return _keyvalue_input(read_split(task.split), spec.keyvalue_sep, lambda k, v: v)
+    if spec.map_input_keyonly:
+        return _records(task, lambda k, v: k)
+    sep = spec.map_input_sep
+    return _records(task, lambda k, v: k + sep + v)
+
+
+def identity_map_output(task) -> Iterable[bytes]:
+    """IdentityMapper: the input format's (key, value) straight to the map output, as
+    ``key SEP value`` lines (TextInputFormat's key is the byte offset)."""
+    sep = task.job.spec.map_output_sep
+    return _records(task, lambda k, v: k + sep + v)
 
 
 def run_map(task) -> dict:
@@ -178,14 +209,13 @@ def run_map(task) -> dict:
                                   job.order(), spec.memory,
                                   _combiner(task, counters) if spec.combiner else None)
         add = sink.add
-    blocks = map_input(task)
     if spec.mapper is None:
         records = 0
-        for block in blocks:
+        for block in identity_map_output(task):
             records += block.count(b"\n")
             add(block)
     else:
-        feeder = run_command(spec.mapper, task, blocks, add, counters)
+        feeder = run_command(spec.mapper, task, map_input(task), add, counters)
         feeder.check_consumed("mapper", spec.skip_broken_pipe)
         records = feeder.total_records
     counters.incr(FRAMEWORK, "Map input records", records)
@@ -206,8 +236,7 @@ def _combiner(task, counters: Counters):
     calls = [0]
 
     def combine(part: int, lines: list[bytes]) -> list[bytes]:
-        records = to_reduce_input(lines, spec.map_output_sep, spec.map_key_fields,
-                                  spec.reduce_input_sep)
+        records = reduce_input(lines, spec)
         out: list[bytes] = []
 
         def collect(block: bytes) -> None:
@@ -242,6 +271,22 @@ def whole_runs(blocks: Iterable[list[bytes]], order, by_line: bool) -> Iterator[
         yield held
 
 
+def reduce_input(lines: list[bytes], spec) -> list[bytes]:
+    """Sorted map output lines as a reducer or combiner reads them (PipeReducer's writer).
+
+    ``TextInputWriter``: ``key SEP value``, the separator even for an empty value; after a
+    keyonlytext map output the value is a NullWritable, which it writes as ``(null)``.
+    ``KeyOnlyTextInputWriter`` (``stream.reduce.input=keyonlytext``): the key alone.
+    """
+    if spec.map_output_keyonly:  # the whole line is the key
+        return lines if spec.reduce_input_keyonly else [
+            line + spec.reduce_input_sep + b"(null)" for line in lines]
+    if spec.reduce_input_keyonly:
+        sep, nfields = spec.map_output_sep, spec.map_key_fields
+        return [split_key_value(line, sep, nfields)[0] for line in lines]
+    return to_reduce_input(lines, spec.map_output_sep, spec.map_key_fields, spec.reduce_input_sep)
+
+
 class ReduceFeed:
     """Turn merged, sorted map output into reducer stdin blocks; count records and groups.
 
@@ -256,7 +301,8 @@ class ReduceFeed:
         self.groups = 0
         sep = spec.map_output_sep
         self.simple = (by_line and sep == spec.reduce_input_sep and spec.map_key_fields == 1
-                       and len(sep) == 1 and not spec.map_output_keyonly)
+                       and len(sep) == 1 and not spec.map_output_keyonly
+                       and not spec.reduce_input_keyonly)
 
     def blocks(self, merged: Iterable[list[bytes]]) -> Iterator[bytes]:
         spec, rsep, rng = self.spec, self.spec.reduce_input_sep, self.rng
@@ -270,7 +316,7 @@ class ReduceFeed:
                         lines[i] = key + rsep
                         i += 1
             else:
-                lines = to_reduce_input(lines, spec.map_output_sep, spec.map_key_fields, rsep)
+                lines = reduce_input(lines, spec)
             if rng is not None:
                 for key, i, j in runs:
                     if j - i > 1:

@@ -253,8 +253,7 @@ if cur is not None:
         data = b"".join(b" ".join(words[j:j + 5]) + b"\n" for j in range(0, len(words), 5))
         (tmp_path / "in.txt").write_bytes(data)
         reducers = rng.choice([1, 2, 3, 5])
-        res = run("-D", f"mapreduce.input.fileinputformat.split.maxsize={rng.randint(500, 20000)}",
-                  "-D", "mapreduce.input.fileinputformat.split.minsize=1",
+        res = run("-D", f"fs.local.block.size={rng.randint(500, 20000)}",  # many small splits
                   "-input", "in.txt", "-output", f"out{i}", "-file", "m.py", "-file", "r.py",
                   "-mapper", "python3 m.py", "-reducer", "python3 r.py", "-numReduceTasks", str(reducers),
                   "--memory", f"{rng.choice([1, 64, 200])}K", "--shuffle-values", "--seed", str(i),
