@@ -227,10 +227,16 @@ class JobSpec:
         """Parse the ``-k`` options a task would parse (KeyFieldHelper throws at job setup)."""
         from streamkit.keyfields import parse_options
 
+        checks = []
         if self.comparator_options is not None:
-            parse_options(self.comparator_options or None)
+            checks.append(("mapreduce.partition.keycomparator.options", self.comparator_options))
         if self.partitioner == "keyfield" and self.num_reducers > 1:
-            parse_options(self.partitioner_options or None)
+            checks.append(("mapreduce.partition.keypartitioner.options", self.partitioner_options))
+        for name, options in checks:
+            try:
+                parse_options(options or None)
+            except UsageError as exc:
+                raise UsageError(f"-D {name}={options}: {exc}") from None
 
 
 def _properties() -> list[str]:
