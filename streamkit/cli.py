@@ -182,6 +182,8 @@ Generic options (-D, -files) come first, as on Hadoop. Long spellings
   -output -         stream the part files, in order, to stdout
 
 The output directory must not exist; parts are committed with _SUCCESS last.
+A failed task's stderr is kept, readable by you only, in
+$XDG_STATE_HOME/streamkit/logs (default ~/.local/state/streamkit/logs).
 """
 
 
