@@ -15,7 +15,7 @@ import time
 import click
 
 from streamkit import __version__
-from streamkit.errors import Interrupted, StreamkitError, UsageError
+from streamkit.errors import Interrupted, JobFailed, StreamkitError, UsageError
 
 EXIT_CODES = """\b
 Exit status: 0 success; 1 job failed; 2 usage error; 5 output exists or input
@@ -107,7 +107,7 @@ def sort_command(inputs, separator, key_fields, keys, numeric, reverse, comparat
     opts = _handle(lambda: sort_tool.SortOptions(
         separator=sep, key_fields=key_fields, comparator_options=options.strip(), stable=stable,
         buffer_size=sort_tool.parse_size(buffer_size), tmpdir=tmpdir, fan_in=fan_in,
-        inputs=list(inputs) or ["-"]))
+        inputs=list(inputs) or ["-"]).check())
     stdin = sys.stdin.buffer
     if check:
         bad = _handle(sort_tool.first_disorder, opts, stdin)
@@ -124,16 +124,38 @@ def sort_command(inputs, separator, key_fields, keys, numeric, reverse, comparat
 
 
 def _sort_to_file(sort_tool, opts, stdin, output: str) -> None:
-    """-o: write next to the target and rename, so a failure leaves the old file intact."""
+    """-o: write next to the target and rename, so a failure leaves the old file intact.
+
+    The temporary file is made (``mkstemp``: new, ``0600``, no links followed) before any
+    input is read, so a bad -o path is one line and no work lost; it gets the old file's
+    mode, or the umask's, just before the rename.
+    """
+    import tempfile
+
     directory = os.path.dirname(os.path.abspath(output))
-    tmp = os.path.join(directory, f".{os.path.basename(output)}.streamkit-{os.getpid()}")
     try:
-        with open(tmp, "wb") as out:
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(output)}.streamkit-", dir=directory)
+    except OSError as exc:
+        raise UsageError(f"-o {output}: cannot create a file in {directory}: {exc.strerror}; "
+                         "check the directory exists and is writable") from None
+    try:
+        with open(fd, "wb") as out:
             sort_tool.sort_to(opts, stdin, out)
+            os.fchmod(out.fileno(), _new_file_mode(output))
         os.replace(tmp, output)
     finally:
-        if os.path.exists(tmp):
+        if os.path.lexists(tmp):
             os.unlink(tmp)
+
+
+def _new_file_mode(path: str) -> int:
+    """The mode ``open(path, "w")`` would leave: the existing file's, else 0666 & ~umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 RUN_HELP = """Run a Hadoop Streaming job locally: the same command line as `mapred streaming`.
@@ -160,6 +182,8 @@ Generic options (-D, -files) come first, as on Hadoop. Long spellings
   -output -         stream the part files, in order, to stdout
 
 The output directory must not exist; parts are committed with _SUCCESS last.
+A failed task's stderr is kept, readable by you only, in
+$XDG_STATE_HOME/streamkit/logs (default ~/.local/state/streamkit/logs).
 """
 
 
@@ -200,6 +224,10 @@ def spark_command(args):
 
 def _run_and_report(spec, run) -> None:
     """Run a job with an engine; then the --log line, warnings, --stats and the summary."""
+    # --log and --stats are opened now: a bad path is a usage error before the job runs,
+    # never a finished job whose report cannot be written.
+    log = _handle(ReportFile, spec.log, "--log", append=True) if spec.log else None
+    stats = _handle(ReportFile, spec.stats, "--stats", append=False) if spec.stats else None
     tty = sys.stderr.isatty()
     progress = ProgressBars() if (spec.progress if spec.progress is not None else tty) else None
     started = time.time()
@@ -211,15 +239,16 @@ def _run_and_report(spec, run) -> None:
     finally:
         if progress:
             progress.close()
-    if spec.log:
-        _append_log(spec, started, report, failure)
+    if log:
+        log.finish(_log_line(spec, started, report, failure))
     if failure is not None:
+        if stats:
+            stats.discard()
         _handle(_reraise, failure)
     for warning in report.warnings:
         click.echo(f"streamkit: warning: {warning}", err=True)
-    if spec.stats:
-        with open(spec.stats, "w") as f:
-            json.dump(report.to_json(), f, indent=2)
+    if stats:
+        stats.finish(json.dumps(report.to_json(), indent=2))
     if spec.verbose or tty:
         click.echo(format_counters(report), err=True)
 
@@ -228,14 +257,49 @@ def _reraise(exc: BaseException) -> None:
     raise exc
 
 
-def _append_log(spec, started: float, report, failure) -> None:
+def _log_line(spec, started: float, report, failure) -> str:
     """--log: one JSON line per run, for cron jobs and their monitors."""
     status = "ok" if failure is None else getattr(failure, "exit_code", 130)
     record = {"start": started, "end": time.time(), "status": status,
               "output": spec.output, "error": None if failure is None else str(failure) or type(failure).__name__,
               "counters": report.to_json()["counters"] if report else {}}
-    with open(spec.log, "a") as f:
-        f.write(json.dumps(record) + "\n")
+    return json.dumps(record) + "\n"
+
+
+class ReportFile:
+    """A --log/--stats file opened before the job runs, written when it ends.
+
+    --log is opened for appending. --stats is opened without truncating: the old report
+    stays until a new one replaces it, and a file created here is removed again if the
+    job fails (a failed job leaves nothing).
+    """
+
+    def __init__(self, path: str, option: str, append: bool):
+        self.path, self.option, self.append = path, option, append
+        flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else 0)
+        try:
+            try:
+                self.fd, self.created = os.open(path, flags | os.O_EXCL, 0o666), True
+            except FileExistsError:
+                self.fd, self.created = os.open(path, flags), False
+        except OSError as exc:
+            raise UsageError(f"{option} {path}: {exc.strerror}; check the directory exists "
+                             "and is writable, or choose another path") from None
+
+    def finish(self, text: str) -> None:
+        """Write the report: appended (--log), or replacing the old one (--stats)."""
+        try:
+            if not self.append:
+                os.ftruncate(self.fd, 0)
+            with open(self.fd, "w", closefd=True) as f:
+                f.write(text)
+        except OSError as exc:
+            _fail(JobFailed(f"cannot write {self.option} {self.path}: {exc.strerror}"))
+
+    def discard(self) -> None:
+        os.close(self.fd)
+        if self.created:
+            os.unlink(self.path)
 
 
 class ProgressBars:

@@ -15,6 +15,7 @@ import os
 import shutil
 
 from streamkit.errors import JobFailed, OutputExistsError
+from streamkit.private import owned_dir, read_own_file
 
 TEMPORARY = "_temporary"
 SUCCESS = "_SUCCESS"
@@ -31,23 +32,30 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _pid_in(path: str) -> int | None:
+def _pid_in(directory: str) -> int | None:
+    """The pid recorded in ``directory`` if it and its pid file are this user's own.
+
+    Checked with ``lstat``/``O_NOFOLLOW``: another user's directory (in a shared
+    ``/tmp``), or a link planted to look like one, is never read, followed or removed.
+    """
+    if not owned_dir(directory):
+        return None
+    data = read_own_file(os.path.join(directory, PIDFILE))
     try:
-        with open(path) as f:
-            return int(f.read().strip() or 0)
-    except (OSError, ValueError):
+        return int(data.strip() or 0) if data is not None else None
+    except ValueError:
         return None
 
 
 def stale_workdirs(parent: str) -> list[str]:
-    """Temporary job directories under ``parent`` whose driver process is gone (SIGKILL)."""
+    """This user's temporary job directories under ``parent`` whose driver is gone (SIGKILL)."""
     try:
-        names = [n for n in os.listdir(parent) if n.startswith("streamkit-") and n != "streamkit-logs"]
+        names = [n for n in os.listdir(parent) if n.startswith("streamkit-")]
     except OSError:
         return []
     stale = []
     for name in names:
-        pid = _pid_in(os.path.join(parent, name, PIDFILE))
+        pid = _pid_in(os.path.join(parent, name))
         if pid is not None and not _alive(pid):
             stale.append(os.path.join(parent, name))
     return stale
@@ -55,17 +63,21 @@ def stale_workdirs(parent: str) -> list[str]:
 
 def mark_owner(directory: str) -> None:
     """Record this process as the owner of ``directory`` (read back by the stale checks)."""
-    with open(os.path.join(directory, PIDFILE), "w") as f:
+    fd = os.open(os.path.join(directory, PIDFILE),
+                 os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with open(fd, "w") as f:
         f.write(f"{os.getpid()}\n")
 
 
 def stale_owner(output: str) -> int | None:
-    """The dead driver pid of an interrupted run that left ``output`` behind, else None."""
+    """The dead driver pid of an interrupted run of this user that left ``output`` behind."""
+    if not owned_dir(output):
+        return None
     try:
         entries = set(os.listdir(output))
     except OSError:
         return None
-    pid = _pid_in(os.path.join(output, TEMPORARY, PIDFILE))
+    pid = _pid_in(os.path.join(output, TEMPORARY))
     if pid is not None and entries == {TEMPORARY} and not _alive(pid):
         return pid
     return None

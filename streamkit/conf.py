@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 
+from streamkit.errors import UsageError
 from streamkit.hadoop_defaults import DEFAULTS, DEPRECATED
 
 #: new name -> its deprecated names (Hadoop's deprecation table).
@@ -23,6 +24,8 @@ for _old, _new in sorted(DEPRECATED.items()):
 _NEW_NAME = DEPRECATED
 _UNSAFE = re.compile(r"[^A-Za-z0-9]")
 _VAR = re.compile(r"\$\{([^${}]+)\}")
+_DECIMAL = re.compile(r"[+-]?[0-9]+")     # Long.parseLong
+_HEX = re.compile(r"(-?)0[xX]([0-9a-fA-F]+)")   # Configuration.getHexDigits
 
 
 def canonical(name: str) -> str:
@@ -59,20 +62,38 @@ class JobConf(dict):
     def get(self, key: str, default=None):
         return super().get(canonical(key), default)
 
-    def get_int(self, key: str, default: int) -> int:
-        from streamkit.errors import UsageError
+    def get_int(self, key: str, default: int, minimum: int | None = None) -> int:
+        """``Configuration.getInt``/``getLong``: trimmed, decimal or ``0x`` hex.
 
+        A value Java could not parse, or one below ``minimum``, is a :class:`UsageError`
+        naming the key, so a bad ``-D`` stops the command line, not a task.
+        """
         value = self.get(key)
         if value is None:
             return default
-        try:
-            return int(value)
-        except ValueError:
-            raise UsageError(f"-D {key}={value}: expected an integer") from None
+        text = value.strip()
+        hexa = _HEX.fullmatch(text)
+        if hexa:
+            number = int(hexa.group(2), 16) * (-1 if hexa.group(1) else 1)
+        elif _DECIMAL.fullmatch(text):
+            number = int(text)
+        else:
+            raise UsageError(f"-D {key}={value}: expected a whole number")
+        if minimum is not None and number < minimum:
+            raise UsageError(f"-D {key}={value}: must be at least {minimum}")
+        return number
 
     def get_bool(self, key: str, default: bool) -> bool:
+        """``Configuration.getBoolean``: ``true``/``false`` in any case, trimmed; empty is
+        the default.  Hadoop logs a warning and uses the default for anything else;
+        streamkit refuses it, so ``=yes`` never silently means the opposite."""
         value = self.get(key)
-        return default if value is None else value.strip().lower() == "true"
+        text = "" if value is None else value.strip().lower()
+        if not text:
+            return default
+        if text not in ("true", "false"):
+            raise UsageError(f"-D {key}={value}: expected true or false")
+        return text == "true"
 
     def get_bytes(self, key: str, default: bytes) -> bytes:
         """A separator setting, as UTF-8 bytes (Hadoop stores them as Java strings)."""

@@ -293,7 +293,7 @@ def _build(conf: JobConf, fields: dict) -> JobSpec:
         raise UsageError("-reducer aggregate (Java ValueAggregator) is not supported; use a script")
     conf["mapreduce.job.reduces"] = str(reducers)
     if "memory" not in fields and "mapreduce.task.io.sort.mb" in conf:
-        fields["memory"] = conf.get_int("mapreduce.task.io.sort.mb", 100) << 20
+        fields["memory"] = conf.get_int("mapreduce.task.io.sort.mb", 100, minimum=1) << 20
     spec = JobSpec(
         inputs=tuple(fields.pop("inputs")), output=fields.pop("output", ""),
         reducer=reducer, num_reducers=reducers, conf=conf,

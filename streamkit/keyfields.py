@@ -23,7 +23,9 @@ Deliberate deviations (all are ``UsageError`` at parse time, never silent):
   comparator then reads the byte *before* the key in its sort buffer (the serialized
   length), so the order would not be a property of the keys; GNU sort rejects it too;
 * a character position beyond +/- 2**30: Hadoop's ``int`` offset arithmetic can overflow
-  there and the task dies with ``ArrayIndexOutOfBoundsException``.
+  there and the task dies with ``ArrayIndexOutOfBoundsException``;
+* with ``strict=True`` (``streamkit sort``), a field number below 1 (``-k0``, ``-k1,0``),
+  as GNU sort refuses it.
 
 Everything else Hadoop accepts is emulated, including its odd corners (negative or zero
 field numbers, ``-k3,2``, negative end characters, an empty separator).
@@ -205,6 +207,18 @@ def _check_emulable(spec: KeySpec, arg: str) -> None:
                 "(Hadoop's int arithmetic overflows on it)")
 
 
+def _check_fields_from_one(spec: KeySpec, end_given: bool, arg: str) -> None:
+    """``streamkit sort`` only: fields count from 1, as GNU ``sort -k`` insists.
+
+    Hadoop's KeyFieldHelper takes ``-k0`` (it reads as field 1) and ``-k1,0`` (to the end
+    of the key) without a word; someone typing ``sort -k 0`` made a mistake.
+    """
+    for number in (spec.begin_field, spec.end_field if end_given else 1):
+        if number < 1:
+            raise UsageError(f"invalid key option {arg!r}: field number {number} is not "
+                             "allowed; fields count from 1, as in sort -k")
+
+
 def parse_options(options: Optional[str], *, strict: bool = False) -> KeyFieldOptions:
     """Parse Hadoop key-field options (``KeyFieldHelper.parseOption``).
 
@@ -256,6 +270,8 @@ def parse_options(options: Optional[str], *, strict: bool = False) -> KeyFieldOp
                 continue
             spec = _parse_key(key_args, shown)
             _check_emulable(spec, shown)
+            if strict:
+                _check_fields_from_one(spec, "," in key_args, shown)
             specs.append(spec)
         elif strict:
             raise UsageError(

@@ -28,6 +28,7 @@ from streamkit.errors import JobFailed
 from streamkit.extsort import Order
 from streamkit.inputs import Split, expand_inputs, plan_splits
 from streamkit.partition import cached, hash_partition
+from streamkit.private import check_temp_parent, log_dir
 from streamkit.scheduler import Scheduler
 from streamkit.spec import IO_KEYS, JobSpec
 from streamkit.task import Counters, link_files
@@ -38,12 +39,12 @@ FRAMEWORK = "Map-Reduce Framework"
 class Job:
     """Job-wide settings every task attempt reads (inherited by the forked workers)."""
 
-    def __init__(self, spec: JobSpec, workdir: str):
-        self.spec, self.workdir = spec, workdir
+    def __init__(self, spec: JobSpec, workdir: str, log_dir: str | None = None):
+        self.spec, self.workdir, self.log_dir = spec, workdir, log_dir
         stamp = int(time.time() * 1000) % 10**9
         self.id = f"local{stamp}{random.randrange(1000):03d}_0001"
         self.seed = spec.seed if spec.seed is not None else random.randrange(1 << 30)
-        self.fan_in = max(2, spec.conf.get_int("mapreduce.task.io.sort.factor", 64))
+        self.fan_in = spec.sort_factor
         self.num_maps = 0
 
     def order(self) -> Order:
@@ -292,17 +293,19 @@ def run_job(spec: JobSpec, stdout=None,
     ``on_progress(phase, done, total)`` is called as tasks finish.
     """
     spec.validate()
+    tmp_parent = check_temp_parent(spec.tmpdir, "--tmpdir")
+    logs = log_dir()
     files = expand_inputs(list(spec.inputs))
     to_stdout = spec.output == "-"
-    warnings = _stale_temporaries(spec)
-    workdir = os.path.abspath(tempfile.mkdtemp(prefix="streamkit-", dir=spec.tmpdir))
+    warnings = _stale_temporaries(spec, tmp_parent)
+    workdir = os.path.abspath(tempfile.mkdtemp(prefix="streamkit-", dir=tmp_parent))
     mark_owner(workdir)
     committer = OutputCommitter(os.path.join(workdir, "output") if to_stdout else spec.output,
                                 spec.clean_stale)
     scheduler = Scheduler(spec.workers, on_progress)
     try:
         committer.setup()
-        report = _run(spec, files, workdir, committer, scheduler)
+        report = _run(spec, files, workdir, committer, scheduler, logs)
         report.warnings = warnings
         if to_stdout:
             cat_parts(committer.output, stdout or sys.stdout.buffer)
@@ -333,9 +336,9 @@ def job_splits(spec: JobSpec, files, workers: int) -> list[Split]:
     return splits
 
 
-def _stale_temporaries(spec: JobSpec) -> list[str]:
-    """Find (or, with --clean-stale, remove) temp dirs of runs that were SIGKILLed."""
-    stale = stale_workdirs(spec.tmpdir or tempfile.gettempdir())
+def _stale_temporaries(spec: JobSpec, parent: str) -> list[str]:
+    """Find (or, with --clean-stale, remove) this user's temp dirs of SIGKILLed runs."""
+    stale = stale_workdirs(parent)
     if spec.clean_stale:
         for path in stale:
             shutil.rmtree(path, ignore_errors=True)
@@ -345,10 +348,10 @@ def _stale_temporaries(spec: JobSpec) -> list[str]:
 
 
 def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
-         scheduler: Scheduler) -> JobReport:
+         scheduler: Scheduler, logs: str | None = None) -> JobReport:
     from streamkit import worker
 
-    job = Job(spec, workdir)
+    job = Job(spec, workdir, logs)
     splits = job_splits(spec, files, spec.workers)
     job.num_maps = len(splits)
     job.base_env = job.environment(files)
@@ -408,10 +411,8 @@ def _plan(spec: JobSpec, files, workers: int) -> list[Split]:
     reads ``split.maxsize``.  By default streamkit cuts max(1 MiB, total / (2 x workers))
     instead, so that every core has work (README, "differs on purpose").
     """
-    conf = spec.conf
-    if any(key in conf for key in OLD_API_SPLIT_KEYS):
-        min_size = max(1, conf.get_int("mapreduce.input.fileinputformat.split.minsize", 0))
-        return plan_splits(files, 1, min_size, conf.get_int("fs.local.block.size", 32 << 20))
+    if any(key in spec.conf for key in OLD_API_SPLIT_KEYS):
+        return plan_splits(files, 1, spec.split_min_size, spec.local_block_size)
     return plan_splits(files, max(2, 2 * workers), 1 << 20)
 
 

@@ -19,6 +19,7 @@ from multiprocessing.connection import wait
 from typing import TYPE_CHECKING, Callable
 
 from streamkit.errors import JobFailed, StreamkitError
+from streamkit.private import create_private_file, log_dir
 from streamkit.task import TaskError, default_signals, die_with_parent
 
 if TYPE_CHECKING:
@@ -136,19 +137,23 @@ def _kill_groups(attempt: Attempt, worker_pid: int) -> None:
 
 
 def _keep_log(attempt: Attempt) -> str:
-    """Copy a failed attempt's stderr log out of the job's temporary directory."""
-    logs = os.path.join(os.path.dirname(attempt.job.workdir), "streamkit-logs")
-    kept = os.path.join(logs, f"{attempt.name}.stderr.log")
+    """Copy a failed attempt's stderr log out of the job's temporary directory.
+
+    It goes to the user's private log directory (:func:`streamkit.private.log_dir`) as a
+    new ``0600`` file: a task's stderr can hold secrets, and a shared directory would let
+    another user read it or plant a link where it is written.
+    """
     try:
-        os.makedirs(logs, exist_ok=True)
-        with open(kept, "ab") as out:
+        fd, kept = create_private_file(attempt.job.log_dir or log_dir(),
+                                       f"{attempt.name}.stderr.log")
+        with open(fd, "wb") as out:
             for path in sorted(p for p in os.listdir(attempt.cwd) if p.startswith("stderr.log")):
                 with open(os.path.join(attempt.cwd, path), "rb") as f:
                     shutil.copyfileobj(f, out)
             result = _read_result(attempt)
             if "traceback" in result:
                 out.write(result["traceback"].encode())
-    except OSError:
+    except (OSError, StreamkitError):
         return attempt.log_path
     return kept
 

@@ -45,6 +45,14 @@ class SortOptions:
     fan_in: int = DEFAULT_FAN_IN
     inputs: list[str] = field(default_factory=lambda: ["-"])
 
+    def check(self) -> "SortOptions":
+        """Refuse bad options (``-k0``, a missing ``-T``) before any input is read."""
+        from streamkit.private import check_temp_parent
+
+        self.order()
+        check_temp_parent(self.tmpdir, "-T")
+        return self
+
     def order(self) -> Order:
         opts = keyfields.parse_options(self.comparator_options, strict=True)
         nfields = self.key_fields

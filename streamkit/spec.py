@@ -71,7 +71,7 @@ class JobSpec:
 
     @property
     def map_key_fields(self) -> int:            # stream.num.map.output.key.fields
-        return self.conf.get_int("stream.num.map.output.key.fields", 1)
+        return self.conf.get_int("stream.num.map.output.key.fields", 1, minimum=1)
 
     @property
     def reduce_input_sep(self) -> bytes:        # stream.reduce.input.field.separator
@@ -83,7 +83,7 @@ class JobSpec:
 
     @property
     def reduce_key_fields(self) -> int:         # stream.num.reduce.output.key.fields
-        return self.conf.get_int("stream.num.reduce.output.key.fields", 1)
+        return self.conf.get_int("stream.num.reduce.output.key.fields", 1, minimum=1)
 
     @property
     def output_sep(self) -> bytes:              # mapreduce.output.textoutputformat.separator
@@ -130,10 +130,7 @@ class JobSpec:
         """
         if self.map_input_keyonly:
             return True
-        value = self.conf.get("stream.map.input.ignoreKey", "").strip().lower()
-        if value in ("true", "false"):
-            return value == "false"
-        return self.input_format != "text"
+        return not self.conf.get_bool("stream.map.input.ignoreKey", self.input_format == "text")
 
     @property
     def offset_keys(self) -> bool:
@@ -144,8 +141,20 @@ class JobSpec:
     def partitioner_options(self) -> str:       # mapreduce.partition.keypartitioner.options
         opts = self.conf.get("mapreduce.partition.keypartitioner.options")
         if opts is None and "num.key.fields.for.partition" in self.conf:
-            opts = f"-k1,{self.conf['num.key.fields.for.partition']}"
+            opts = f"-k1,{self.conf.get_int('num.key.fields.for.partition', 0)}"
         return opts or ""
+
+    @property
+    def sort_factor(self) -> int:               # mapreduce.task.io.sort.factor
+        return self.conf.get_int("mapreduce.task.io.sort.factor", 64, minimum=2)
+
+    @property
+    def split_min_size(self) -> int:            # mapreduce.input.fileinputformat.split.minsize
+        return max(1, self.conf.get_int("mapreduce.input.fileinputformat.split.minsize", 0, minimum=0))
+
+    @property
+    def local_block_size(self) -> int:          # fs.local.block.size (old-API split cap)
+        return self.conf.get_int("fs.local.block.size", 32 << 20, minimum=1)
 
     @property
     def comparator_options(self) -> str | None:
@@ -168,7 +177,7 @@ class JobSpec:
 
     @property
     def map_attempts(self) -> int:              # mapreduce.map.maxattempts
-        return max(1, self.conf.get_int("mapreduce.map.maxattempts", 4))
+        return max(1, self.conf.get_int("mapreduce.map.maxattempts", 4))  # Hadoop: <1 runs one
 
     @property
     def reduce_attempts(self) -> int:           # mapreduce.reduce.maxattempts
@@ -176,11 +185,13 @@ class JobSpec:
 
     @property
     def skip_broken_pipe(self) -> bool:         # stream.minRecWrittenToEnableSkip_
-        return self.conf.get("stream.minRecWrittenToEnableSkip_") == "0"
+        # Hadoop skips once numRecWritten_ >= the setting (default Long.MAX_VALUE); streamkit
+        # emulates the setting that matters, <= 0: the first broken pipe is swallowed.
+        return self.conf.get_int("stream.minRecWrittenToEnableSkip_", (1 << 63) - 1) <= 0
 
     @property
-    def task_timeout(self) -> float:            # mapreduce.task.timeout (ms; 0 = never)
-        return self.conf.get_int("mapreduce.task.timeout", 600000) / 1000.0
+    def task_timeout(self) -> float:            # mapreduce.task.timeout (ms; <= 0 = never)
+        return max(0, self.conf.get_int("mapreduce.task.timeout", 600000)) / 1000.0
 
     @property
     def output_suffix(self) -> str:             # ...fileoutputformat.compress(.codec)
@@ -198,17 +209,25 @@ class JobSpec:
         return self.jobs or os.cpu_count() or 1
 
     def validate(self) -> "JobSpec":
-        """Raise :class:`UsageError` for settings that cannot work; return self."""
+        """Raise :class:`UsageError` for settings that cannot work; return self.
+
+        This is the one place ``-D`` values are checked: every property above is read
+        here, so a value a task would choke on (``mapreduce.task.timeout=abc``, a bad
+        ``-k``) stops the command line with exit 2 before anything runs, instead of
+        failing every attempt of every task.
+        """
         if not self.inputs:
             raise UsageError("no -input given; name at least one input file, directory or glob")
         if not self.output:
             raise UsageError("no -output given; name a directory that does not exist yet (or - for stdout)")
         if self.num_reducers < 0:
             raise UsageError(f"-numReduceTasks {self.num_reducers}: must be >= 0")
-        for name, value in (("stream.num.map.output.key.fields", self.map_key_fields),
-                            ("stream.num.reduce.output.key.fields", self.reduce_key_fields)):
-            if value < 1:
-                raise UsageError(f"-D {name}={value}: must be >= 1")
+        if self.jobs < 0:
+            raise UsageError(f"--jobs {self.jobs}: must be at least 1 (or 0 for all cores)")
+        if self.memory < 1:
+            raise UsageError("--memory 0: give a sort buffer size such as 256M")
+        for prop in _properties():
+            getattr(self, prop)  # each parses its -D values or raises UsageError
         for name, sep in (("stream.map.output.field.separator", self.map_output_sep),
                           ("stream.reduce.output.field.separator", self.reduce_output_sep)):
             if not sep:
@@ -218,6 +237,28 @@ class JobSpec:
                 raise UsageError(f"-D {key}={self.conf.get(key)}: streamkit reads and writes "
                                  "text and keyonlytext only (rawbytes and typedbytes are binary "
                                  "formats it does not emulate)")
-        self.comparator_options  # noqa: B018 - validates the comparator class
-        self.output_suffix  # noqa: B018 - validates the codec
+        if self.input_format == "keyvalue" and not self.keyvalue_sep:
+            raise UsageError("-D mapreduce.input.keyvaluelinerecordreader.key.value.separator "
+                             "is empty; give a separator such as a tab")
+        self._check_key_options()
         return self
+
+    def _check_key_options(self) -> None:
+        """Parse the ``-k`` options a task would parse (KeyFieldHelper throws at job setup)."""
+        from streamkit.keyfields import parse_options
+
+        checks = []
+        if self.comparator_options is not None:
+            checks.append(("mapreduce.partition.keycomparator.options", self.comparator_options))
+        if self.partitioner == "keyfield" and self.num_reducers > 1:
+            checks.append(("mapreduce.partition.keypartitioner.options", self.partitioner_options))
+        for name, options in checks:
+            try:
+                parse_options(options or None)
+            except UsageError as exc:
+                raise UsageError(f"-D {name}={options}: {exc}") from None
+
+
+def _properties() -> list[str]:
+    """The resolved settings of :class:`JobSpec`: every property, so none is missed."""
+    return [name for name, value in vars(JobSpec).items() if isinstance(value, property)]

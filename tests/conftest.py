@@ -26,6 +26,15 @@ def oracle(data: bytes, mapper: str, reducer: str, cwd: str) -> bytes:
                           check=True, timeout=120).stdout
 
 
+@pytest.fixture(autouse=True)
+def private_state(tmp_path_factory, monkeypatch):
+    """Failed attempts' logs go to $XDG_STATE_HOME/streamkit/logs: give each test its own,
+    outside tmp_path (tests list tmp_path) and outside the real home."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    return state
+
+
 @pytest.fixture
 def script(tmp_path):
     """Write an executable Python script into tmp_path; return its file name."""

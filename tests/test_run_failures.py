@@ -24,7 +24,7 @@ def job(tmp_path, script, run):
 
 def assert_nothing_left(tmp_path):
     assert not (tmp_path / "out").exists()
-    left = [p for p in os.listdir(tmp_path / "tmp") if p != "streamkit-logs"]
+    left = os.listdir(tmp_path / "tmp")
     assert left == []
 
 
