@@ -163,8 +163,12 @@ class JobSpec:
     def workers(self) -> int:
         return self.jobs or os.cpu_count() or 1
 
-    def validate(self) -> "JobSpec":
-        """Raise :class:`UsageError` for settings that cannot work; return self."""
+    def validate(self, cluster: bool = False) -> "JobSpec":
+        """Raise :class:`UsageError` for settings that cannot work; return self.
+
+        ``cluster=True`` skips what only the local emulation cannot do (Java classes,
+        codecs, ``stream.map.input.ignoreKey``): a real cluster handles those.
+        """
         if not self.inputs:
             raise UsageError("no -input given; name at least one input file, directory or glob")
         if not self.output:
@@ -179,6 +183,8 @@ class JobSpec:
                           ("stream.reduce.output.field.separator", self.reduce_output_sep)):
             if not sep:
                 raise UsageError(f"-D {name} is empty; give a separator such as a tab")
+        if cluster:
+            return self
         if self.conf.get("stream.map.input.ignoreKey", "true").lower() == "false":
             raise UsageError("-D stream.map.input.ignoreKey=false is not supported; "
                              "the mapper reads the lines only, as with Hadoop's default")
