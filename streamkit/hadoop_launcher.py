@@ -556,4 +556,6 @@ def explain(rc: int, console: ConsoleParser) -> StreamkitError:
         why = console.reason or console.last_error or "see the tracking URL"
         return StreamkitError(f"job {console.job_id} failed ({status}): {why}{logs}", code)
     why = console.last_error or console.last_line or "no output"
+    if "main class streaming" in why:   # Hadoop 2's `mapred` has no streaming subcommand
+        why += "; this `mapred` has no streaming command (Hadoop 2?): pass --streaming-jar JAR"
     return StreamkitError(f"Hadoop refused the job before submitting it ({status}): {why}", code)
