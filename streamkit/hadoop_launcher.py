@@ -243,9 +243,10 @@ def _check_program(opt: str, command: str, shipped: dict[str, str | None], cwd: 
             raise UsageError(f"{opt} {command!r}: {script} is not shipped, so the task cannot find it; "
                              f"add -files {script} (and call it {os.path.basename(script)})")
         return
-    program = words[0][2:] if words[0].startswith("./") else words[0]
+    in_cwd = words[0].startswith("./")
+    program = words[0][2:] if in_cwd else words[0]
     first = program.split("/", 1)[0]
-    if "/" in program and first not in shipped:
+    if ("/" in program or in_cwd) and first not in shipped:
         raise UsageError(f"{opt} {command!r}: {words[0]} is not shipped, so the task cannot find it; "
                          f"ship it with -files {program} and call it by its name, ./"
                          f"{os.path.basename(program)}")

@@ -304,6 +304,8 @@ PREFLIGHT = [
      "Hadoop splits -cmdenv values at spaces"),
     ("script-not-shipped", ["-files", "m.py", "-input", "in", "-output", "out", "-mapper", "python3 sub/m.py"], 2,
      "sub/m.py is not shipped"),
+    ("dot-slash-script-not-shipped", ["-input", "in", "-output", "out", "-mapper", "./m.py"], 2,
+     "./m.py is not shipped"),
     ("dir-path-to-shipped-script", ["-files", "sub/m.py", "-input", "in", "-output", "out", "-mapper", "./sub/m.py"], 2,
      "./sub/m.py is not shipped"),
 ]
