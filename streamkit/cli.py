@@ -336,6 +336,68 @@ def format_counters(report) -> str:
     return "\n".join(lines)
 
 
+HADOOP_HELP = """Submit the same command line to a Hadoop cluster (`mapred streaming ARGS`).
+
+\b
+  streamkit hadoop [--dry-run] [--streaming-jar JAR] ARGS...
+  streamkit hadoop --dry-run --target dataproc --cluster NAME [--region R] ARGS...
+  streamkit hadoop --dry-run --target emr --cluster-id j-XXXX ARGS...
+
+ARGS are those of `streamkit run`, checked by the same parser first; they go to
+Hadoop as typed, generic options (-D, -files, ...) moved first. Runs `mapred
+streaming` when `mapred` is found, else `hadoop jar JAR` (JAR from --streaming-jar,
+$HADOOP_STREAMING_JAR, or a search of $HADOOP_HOME and the distributions' paths).
+streamkit's --stats, --log and --progress/--no-progress work; local-only options
+(--jobs, --memory, --tmpdir, --shuffle-values, --seed, --clean-stale, -output -)
+are refused. Exits with Hadoop's status: 1 job failed, 5 output exists or input
+missing; 2 when streamkit refused it before submitting.
+"""
+_LAUNCHER_OPTIONS = ("--dry-run", "--target", "--streaming-jar", "--cluster", "--region", "--cluster-id")
+
+
+@cli.command("hadoop", help=HADOOP_HELP, context_settings={
+    "ignore_unknown_options": True, "allow_extra_args": True, "allow_interspersed_args": False})
+@click.option("--dry-run", is_flag=True, help="Print the command (shell-quoted) instead of running it.")
+@click.option("--target", type=click.Choice(["hadoop", "dataproc", "emr"]), default="hadoop",
+              show_default=True, help="Print a gcloud (dataproc) or aws (emr) submission instead.")
+@click.option("--streaming-jar", metavar="JAR", help="Run `hadoop jar JAR` with this streaming jar.")
+@click.option("--cluster", metavar="NAME", help="Dataproc cluster (--target dataproc).")
+@click.option("--region", metavar="R", help="Dataproc region (--target dataproc).")
+@click.option("--cluster-id", metavar="ID", help="EMR cluster id j-... (--target emr).")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def hadoop_command(dry_run, target, streaming_jar, cluster, region, cluster_id, args):
+    from streamkit import hadoop_launcher
+
+    late = next((a for a in args if a.split("=")[0] in _LAUNCHER_OPTIONS), None)
+    if late:
+        raise_usage(f"{late} is an option of `streamkit hadoop` itself; put it before the Hadoop "
+                    f"arguments: streamkit hadoop {late} ARGS...")
+    options = hadoop_launcher.Options(target=target, streaming_jar=streaming_jar, cluster=cluster,
+                                      region=region, cluster_id=cluster_id)
+    sub = _handle(hadoop_launcher.plan, list(args), options)
+    if dry_run:
+        click.echo(sub.dry_run)
+        return
+    spec = sub.spec
+    tty = sys.stderr.isatty()
+    echo = sys.stderr.buffer if (spec.progress if spec.progress is not None else tty) else None
+    started = time.time()
+    report, failure = None, None
+    try:
+        report = hadoop_launcher.run(sub, echo)
+    except (StreamkitError, KeyboardInterrupt) as exc:
+        failure = exc
+    if spec.log:
+        _append_log(spec, started, report, failure)
+    if failure is not None:
+        _handle(_reraise, failure)
+    if spec.stats:
+        with open(spec.stats, "w") as f:
+            json.dump(report.to_json(), f, indent=2)
+    if spec.verbose or tty:
+        click.echo(format_counters(report), err=True)
+
+
 def raise_usage(message: str) -> None:
     _fail(UsageError(message))
 

@@ -38,6 +38,8 @@ REFUSED = {
     "-dfs": "-dfs is not supported; name inputs and output by path or URL",
     "-additionalconfspec": "-additionalconfspec is not supported; pass the settings with -D key=value",
 }
+#: options whose values name Java classes or modes the cluster resolves (cluster=True)
+CLUSTER_CLASSES = {"-inputformat", "-outputformat", "-partitioner", "-io"}
 IDENTITY_REDUCERS = {"org.apache.hadoop.mapred.lib.IdentityReducer",
                      "org.apache.hadoop.mapreduce.Reducer"}
 IDENTITY_MAPPER = "org.apache.hadoop.mapred.lib.IdentityMapper"
@@ -116,8 +118,14 @@ def _size(value: str) -> int:
     return parse_size(value if value[-1:].isalpha() else value + "M")
 
 
-def parse(argv: list[str]) -> JobSpec:
-    """Turn a Hadoop Streaming argv (without ``mapred streaming``) into a validated spec."""
+def parse(argv: list[str], cluster: bool = False) -> JobSpec:
+    """Turn a Hadoop Streaming argv (without ``mapred streaming``) into a validated spec.
+
+    ``cluster=True`` validates for a real cluster (``streamkit hadoop``): what only the
+    local emulation lacks (``-archives``, ``-libjars``, Java classes, other ``-io`` modes,
+    remote ``-fs``, generic options after streaming ones, which the launcher moves first)
+    is accepted, so the cluster decides; typos and malformed values still fail.
+    """
     conf = JobConf()
     fields: dict = {"inputs": [], "files": [], "cmdenv": []}
     seen_streaming = False
@@ -137,7 +145,7 @@ def parse(argv: list[str]) -> JobSpec:
         if opt.startswith("--") and "-" + opt[2:] in STREAMING | dict.fromkeys(GENERIC):
             opt = "-" + opt[2:]
         if opt.startswith("-D"):  # -D k=v, -Dk=v, --define k=v
-            if seen_streaming:
+            if seen_streaming and not cluster:
                 raise UsageError(f"{arg} comes after streaming options; Hadoop requires generic "
                                  "options (-D, -files) first, so move it before -input")
             setting = inline if eq else (opt[2:] if len(opt) > 2 else value_of("-D"))
@@ -152,27 +160,28 @@ def parse(argv: list[str]) -> JobSpec:
                     fields[name] = _size(raw) if kind == "size" else kind(raw)
                 except ValueError:
                     raise UsageError(f"{opt} {raw}: expected {'a size like 256M' if kind == 'size' else 'a number'}") from None
-        elif opt in REFUSED:
+        elif opt in REFUSED and not cluster:
             raise UsageError(REFUSED[opt])
         elif opt in GENERIC:
-            if seen_streaming:
+            if seen_streaming and not cluster:
                 raise UsageError(f"{opt} comes after streaming options; Hadoop requires generic "
                                  "options (-D, -files) first, so move it before -input")
             raw = inline if eq else value_of(opt)
             if opt == "-files":
                 fields["files"] += _link_names(raw)
-            elif opt in ("-fs", "-jt") and raw not in ("local", "file:///", "file:/"):
+            elif opt in ("-fs", "-jt") and raw not in ("local", "file:///", "file:/") and not cluster:
                 raise UsageError(f"{opt} {raw}: streamkit runs locally; to submit to a cluster use "
                                  "Hadoop's own `mapred streaming` with the same arguments")
         elif opt in STREAMING:
             seen_streaming = True
             raw = (inline if eq else value_of(opt)) if STREAMING[opt] else ""
-            _streaming(opt, raw, conf, fields)
+            if not (cluster and opt in CLUSTER_CLASSES):
+                _streaming(opt, raw, conf, fields)
         else:
             raise UsageError(f"unknown option {arg!r}; see `streamkit run --help` for the Hadoop "
                              "Streaming options streamkit accepts")
         i += 1
-    return _build(conf, fields)
+    return _build(conf, fields, cluster)
 
 
 def _define(conf: JobConf, setting: str) -> None:
@@ -255,7 +264,7 @@ def _unqualify(command: str | None, packaged: list[str]) -> str | None:
     return command
 
 
-def _commands(fields: dict) -> None:
+def _commands(fields: dict, cluster: bool = False) -> None:
     """Resolve -mapper/-combiner/-reducer: shipped paths, and the Java classes streamkit
     emulates (IdentityMapper, IdentityReducer); any other class is refused up front."""
     packaged = fields.pop("packaged", [])
@@ -266,7 +275,8 @@ def _commands(fields: dict) -> None:
             command = None  # Hadoop's default mapper: key and value as the input format reads them
         elif command in IDENTITY_REDUCERS and role == "combiner":
             command = None  # an identity combiner changes nothing
-        elif java_class(command, shipped) and not (role == "reducer" and command in IDENTITY_REDUCERS):
+        elif (java_class(command, shipped) and not cluster
+              and not (role == "reducer" and command in IDENTITY_REDUCERS)):
             raise UsageError(f"-{role} {command}: a Java class; streamkit runs commands, and of "
                              f"Hadoop's classes only {IDENTITY_MAPPER} (-mapper) and "
                              "org.apache.hadoop.mapred.lib.IdentityReducer (-reducer); give a "
@@ -275,8 +285,8 @@ def _commands(fields: dict) -> None:
             fields[role] = command
 
 
-def _build(conf: JobConf, fields: dict) -> JobSpec:
-    _commands(fields)
+def _build(conf: JobConf, fields: dict, cluster: bool = False) -> JobSpec:
+    _commands(fields, cluster)
     io = fields.pop("io", None)
     for key in IO_KEYS if io else ():
         conf[key] = io
@@ -289,7 +299,7 @@ def _build(conf: JobConf, fields: dict) -> JobSpec:
         reducer, reducers = None, 0
     elif reducer in IDENTITY_REDUCERS:
         reducer = None  # Hadoop's IdentityReducer: records straight to the part files
-    elif reducer == "aggregate":
+    elif reducer == "aggregate" and not cluster:
         raise UsageError("-reducer aggregate (Java ValueAggregator) is not supported; use a script")
     conf["mapreduce.job.reduces"] = str(reducers)
     if "memory" not in fields and "mapreduce.task.io.sort.mb" in conf:
@@ -298,4 +308,4 @@ def _build(conf: JobConf, fields: dict) -> JobSpec:
         inputs=tuple(fields.pop("inputs")), output=fields.pop("output", ""),
         reducer=reducer, num_reducers=reducers, conf=conf,
         files=tuple(fields.pop("files")), cmdenv=tuple(fields.pop("cmdenv")), **fields)
-    return spec.validate()
+    return spec.validate(cluster)

@@ -208,13 +208,15 @@ class JobSpec:
     def workers(self) -> int:
         return self.jobs or os.cpu_count() or 1
 
-    def validate(self) -> "JobSpec":
+    def validate(self, cluster: bool = False) -> "JobSpec":
         """Raise :class:`UsageError` for settings that cannot work; return self.
 
         This is the one place ``-D`` values are checked: every property above is read
         here, so a value a task would choke on (``mapreduce.task.timeout=abc``, a bad
         ``-k``) stops the command line with exit 2 before anything runs, instead of
-        failing every attempt of every task.
+        failing every attempt of every task.  ``cluster=True`` (``streamkit hadoop``)
+        skips what only the local emulation cannot do: other comparator classes, codecs
+        and binary stream formats are the cluster's to resolve.
         """
         if not self.inputs:
             raise UsageError("no -input given; name at least one input file, directory or glob")
@@ -227,28 +229,32 @@ class JobSpec:
         if self.memory < 1:
             raise UsageError("--memory 0: give a sort buffer size such as 256M")
         for prop in _properties():
-            getattr(self, prop)  # each parses its -D values or raises UsageError
+            if not (cluster and prop in _EMULATED):
+                getattr(self, prop)  # each parses its -D values or raises UsageError
         for name, sep in (("stream.map.output.field.separator", self.map_output_sep),
                           ("stream.reduce.output.field.separator", self.reduce_output_sep)):
             if not sep:
                 raise UsageError(f"-D {name} is empty; give a separator such as a tab")
-        for key in IO_KEYS:
-            if self.io_id(key) not in IO_IDS:
-                raise UsageError(f"-D {key}={self.conf.get(key)}: streamkit reads and writes "
-                                 "text and keyonlytext only (rawbytes and typedbytes are binary "
-                                 "formats it does not emulate)")
+        if not cluster:
+            for key in IO_KEYS:
+                if self.io_id(key) not in IO_IDS:
+                    raise UsageError(f"-D {key}={self.conf.get(key)}: streamkit reads and writes "
+                                     "text and keyonlytext only (rawbytes and typedbytes are binary "
+                                     "formats it does not emulate)")
         if self.input_format == "keyvalue" and not self.keyvalue_sep:
             raise UsageError("-D mapreduce.input.keyvaluelinerecordreader.key.value.separator "
                              "is empty; give a separator such as a tab")
-        self._check_key_options()
+        self._check_key_options(cluster)
         return self
 
-    def _check_key_options(self) -> None:
+    def _check_key_options(self, cluster: bool = False) -> None:
         """Parse the ``-k`` options a task would parse (KeyFieldHelper throws at job setup)."""
         from streamkit.keyfields import parse_options
 
         checks = []
-        if self.comparator_options is not None:
+        if cluster and self.conf.get("mapreduce.job.output.key.comparator.class") not in KFB_COMPARATORS:
+            pass  # the cluster's own comparator class reads its own options
+        elif self.comparator_options is not None:
             checks.append(("mapreduce.partition.keycomparator.options", self.comparator_options))
         if self.partitioner == "keyfield" and self.num_reducers > 1:
             checks.append(("mapreduce.partition.keypartitioner.options", self.partitioner_options))
@@ -257,6 +263,10 @@ class JobSpec:
                 parse_options(options or None)
             except UsageError as exc:
                 raise UsageError(f"-D {name}={options}: {exc}") from None
+
+
+#: properties that refuse what only streamkit's emulation lacks (a cluster has it)
+_EMULATED = {"comparator_options", "output_suffix"}
 
 
 def _properties() -> list[str]:
