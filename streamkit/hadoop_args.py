@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from streamkit import aggregate
 from streamkit.conf import JobConf
 from streamkit.errors import UsageError
 from streamkit.spec import INPUT_FORMATS, PARTITIONERS, JobSpec
@@ -221,8 +222,11 @@ def _build(conf: JobConf, fields: dict) -> JobSpec:
         reducer, reducers = None, 0
     elif reducer in IDENTITY_REDUCERS:
         reducer = None  # Hadoop's IdentityReducer: records straight to the part files
-    elif reducer == "aggregate":
-        raise UsageError("-reducer aggregate (Java ValueAggregator) is not supported; use a script")
+    elif reducer is not None and reducer.lower() == "aggregate" and reducers:
+        # StreamJob: the Aggregate package's reducer, and its combiner over any -combiner
+        reducer, fields["combiner"] = aggregate.REDUCER, aggregate.COMBINER
+    if aggregate.REDUCER in (reducer, fields.get("combiner")):
+        aggregate.max_unique(conf)  # a bad UniqValueCount cap: a usage error before anything runs
     conf["mapreduce.job.reduces"] = str(reducers)
     if "memory" not in fields and "mapreduce.task.io.sort.mb" in conf:
         fields["memory"] = conf.get_int("mapreduce.task.io.sort.mb", 100) << 20
