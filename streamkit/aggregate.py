@@ -29,12 +29,12 @@ goes through byte for byte.  What makes Hadoop throw (a key without ``:``, an un
 type, a value ``Long.parseLong``/``Double.parseDouble`` rejects) raises
 :class:`AggregateError`, which fails the task as the Java exception does.
 
->>> list(aggregate([(b"LongValueSum:the", [b"1", b"1"]), (b"LongValueSum:the", [b"1"]),
-...                 (b"DoubleValueSum:x", [b"1", b"2"])]))
+>>> list(aggregate([(b"LongValueSum:the", {b"1": 2}), (b"LongValueSum:the", {b"1": 1}),
+...                 (b"DoubleValueSum:x", {b"1": 1, b"2": 1})]))
 [(b'the', [b'3']), (b'x', [b'3.0'])]
->>> list(aggregate([(b"ValueHistogram:k", [b"a", b"b", b"a", b"c\\t5"])], combine=True))
+>>> list(aggregate([(b"ValueHistogram:k", {b"a": 2, b"b": 1, b"c\\t5": 1})], combine=True))
 [(b'ValueHistogram:k', [b'a\\t2', b'b\\t1', b'c\\t5'])]
->>> list(aggregate([(b"ValueHistogram:k", [b"a", b"b", b"a", b"c\\t5"])]))
+>>> list(aggregate([(b"ValueHistogram:k", {b"a": 2, b"b": 1, b"c\\t5": 1})]))
 [(b'k', [b'3\\t1\\t2\\t5\\t2.6666666666666665\\t1.699673171197595'])]
 """
 
@@ -211,8 +211,8 @@ class LongValueSum:
     def __init__(self) -> None:
         self.sum = 0
 
-    def add(self, values: list[bytes]) -> None:
-        self.sum += sum(_longs(values))
+    def add(self, values: dict[bytes, int]) -> None:
+        self.sum += sum(map(int.__mul__, _longs(list(values)), values.values()))
 
     def report(self) -> bytes:
         return b"%d" % _wrap(self.sum)
@@ -225,8 +225,8 @@ class LongValueMax:
     def __init__(self) -> None:
         self.value = _LONG_MIN
 
-    def add(self, values: list[bytes]) -> None:
-        self.value = max(self.value, max(_longs(values)))
+    def add(self, values: dict[bytes, int]) -> None:
+        self.value = max(self.value, max(_longs(list(values))))
 
     def report(self) -> bytes:
         return b"%d" % self.value
@@ -239,18 +239,20 @@ class LongValueMin(LongValueMax):
     def __init__(self) -> None:
         self.value = _LONG_MAX
 
-    def add(self, values: list[bytes]) -> None:
-        self.value = min(self.value, min(_longs(values)))
+    def add(self, values: dict[bytes, int]) -> None:
+        self.value = min(self.value, min(_longs(list(values))))
 
 
 class DoubleValueSum:
     def __init__(self) -> None:
         self.sum = 0.0
 
-    def add(self, values: list[bytes]) -> None:
+    def add(self, values: dict[bytes, int]) -> None:
         total = self.sum
-        for v in values:  # left to right, as Java adds (sum() may compensate)
-            total += parse_double(v)
+        for raw, n in values.items():  # one by one, as Java adds (sum() may compensate)
+            value = parse_double(raw)
+            for _ in range(n):
+                total += value
         self.sum = total
 
     def report(self) -> bytes:
@@ -266,8 +268,8 @@ class StringValueMax:
     def __init__(self) -> None:
         self.value: str | None = None
 
-    def add(self, values: list[bytes]) -> None:
-        found = self.pick(map(_text, set(values)), key=_java_order)
+    def add(self, values: dict[bytes, int]) -> None:
+        found = self.pick(map(_text, values), key=_java_order)
         if self.value is None or self.pick(found, self.value, key=_java_order) is not self.value:
             self.value = found  # replaced only by a strictly greater (smaller) string
 
@@ -289,9 +291,9 @@ class UniqValueCount:
         self.items: set[str] = set()
         self.cap = cap
 
-    def add(self, values: list[bytes]) -> None:
+    def add(self, values: dict[bytes, int]) -> None:
         if self.cap is None:
-            self.items.update(map(_text, set(values)))
+            self.items.update(map(_text, values))
             return
         for v in values:
             if len(self.items) > self.cap:
@@ -311,9 +313,9 @@ class ValueHistogram:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
 
-    def add(self, values: list[bytes]) -> None:
+    def add(self, values: dict[bytes, int]) -> None:
         counts = self.counts
-        for raw, n in Counter(values).items():
+        for raw, n in values.items():
             text = _text(raw)
             tab = text.rfind("\t")
             if tab >= 0:
@@ -366,8 +368,8 @@ def new_aggregator(key: bytes, cap: int | None = None):
     """The aggregator the key's ``TYPE:`` prefix names; :class:`AggregateError` if none."""
     colon = key.find(b":")
     if colon < 0:
-        raise AggregateError(f"key {_show(key)} has no TYPE: prefix; the aggregate reducer needs "
-                             "map output like LongValueSum:word<TAB>1")
+        raise AggregateError(f"key {_show(key)} has no TYPE: prefix; Hadoop's Aggregate package "
+                             "reads map output like LongValueSum:word<TAB>1")
     cls = _BY_LOWER.get(key[:colon].lower())
     if cls is None:
         name = _text(key[:colon])
@@ -391,8 +393,8 @@ def aggregate(runs: Iterable[tuple[bytes, list[bytes]]], combine: bool = False,
               cap: int | None = None) -> Iterator[tuple[bytes, list[bytes]]]:
     """ValueAggregatorReducer (or, with ``combine``, ValueAggregatorCombiner) over runs.
 
-    ``runs`` are ``(key, values)`` in sort order; consecutive runs with the same key
-    are one group (a group may straddle blocks).  Yields ``(key, values)`` per group:
+    ``runs`` are ``(key, {value: times seen})`` in sort order; consecutive runs with the
+    same key are one group (a group may straddle blocks).  Yields ``(key, values)`` per group:
     the reducer's ``[report]`` under the key without its type, or the combiner's
     partial results under the whole key.
     """

@@ -14,6 +14,7 @@ import random
 import select
 import threading
 import time
+from collections import Counter
 from typing import Callable, Iterable, Iterator
 
 from streamkit import aggregate
@@ -249,11 +250,12 @@ def run_builtin(command: str, task, blocks: Iterable[list[bytes]],
     cap = None if combine else aggregate.max_unique(task.job.spec.conf)
     cut = len(order.sep)
 
-    def runs() -> Iterator[tuple[bytes, list[bytes]]]:
+    def runs() -> Iterator[tuple[bytes, dict[bytes, int]]]:
         for lines in blocks:
             for key, i, j in order.key_runs(lines, by_line):
-                start = len(key) + cut
-                yield key, [line[start:] for line in lines[i:j]]
+                start = len(key) + cut  # the value: after the key and its separator
+                counts = Counter(lines[i:j]) if j - i > 1 else {lines[i]: 1}
+                yield key, {line[start:]: n for line, n in counts.items()}
 
     try:
         yield from aggregate.aggregate(runs(), combine, cap)
