@@ -268,3 +268,22 @@ def test_java_double_to_string(value, java):
     """Double.toString's layout: plain for 10^-3 ≤ |x| < 10^7, else computerized
     scientific; always a digit after the point; shortest digits that read back."""
     assert aggregate.java_double(value) == java
+
+
+def test_reducer_aggregate_replaces_any_combiner(tmp_path, run):
+    """StreamJob sets ValueAggregatorCombiner after reading -combiner: the user's combiner
+    (here ``false``, which would fail every map) is never run."""
+    (tmp_path / "in.txt").write_bytes(b"LongValueSum:a\t1\nLongValueSum:a\t2\n")
+    res = run("-input", "in.txt", "-output", "out", "-mapper", "cat", "-combiner", "false",
+              "-reducer", "aggregate")
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "out" / "part-00000").read_bytes() == b"a\t3\n"
+
+
+def test_type_names_match_as_java_compare_to_ignore_case():
+    """compareToIgnoreCase compares char by char through Character.toUpperCase, so
+    ``LONGVALUESUM`` and even ``LongValueſum`` (long s upper-cases to S) name LongValueSum."""
+    for key in (b"LONGVALUESUM:x", "LongValue\u017fum:x".encode()):
+        assert isinstance(aggregate.new_aggregator(key), aggregate.LongValueSum)
+    with pytest.raises(aggregate.AggregateError, match="unknown aggregator type"):
+        aggregate.new_aggregator(b"LongValueSums:x")
