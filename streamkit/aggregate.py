@@ -193,7 +193,8 @@ def _java_order(text: str) -> bytes:
 def _show(raw: bytes, limit: int = 60) -> str:
     text = _text(raw)
     text = text if len(text) <= limit else text[:limit] + "..."
-    return '"' + text.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
+    return '"' + "".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                         for c in text) + '"'
 
 
 def _longs(values: list[bytes]) -> list[int]:
