@@ -162,7 +162,7 @@ RUN_HELP = """Run a Hadoop Streaming job locally: the same command line as `mapr
 
 \b
   streamkit run [-D key=value]... [-files a,b] -input IN -output OUT
-                -mapper CMD [-combiner CMD] [-reducer CMD|NONE]
+                -mapper CMD [-combiner CMD] [-reducer CMD|NONE|aggregate]
                 [-numReduceTasks N] [-partitioner CLASS] [-file F] [-cmdenv K=V]
                 [-inputformat TextInputFormat|KeyValueTextInputFormat] [-lazyOutput]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 
+from streamkit import aggregate
 from streamkit.conf import JobConf
 from streamkit.errors import UsageError
 from streamkit.spec import INPUT_FORMATS, IO_IDS, IO_KEYS, PARTITIONERS, JobSpec
@@ -275,7 +276,7 @@ def _commands(fields: dict, cluster: bool = False) -> None:
             command = None  # Hadoop's default mapper: key and value as the input format reads them
         elif command in IDENTITY_REDUCERS and role == "combiner":
             command = None  # an identity combiner changes nothing
-        elif (java_class(command, shipped) and not cluster
+        elif (java_class(command, shipped) and not cluster and command not in aggregate.CLASSES
               and not (role == "reducer" and command in IDENTITY_REDUCERS)):
             raise UsageError(f"-{role} {command}: a Java class; streamkit runs commands, and of "
                              f"Hadoop's classes only {IDENTITY_MAPPER} (-mapper) and "
@@ -299,8 +300,11 @@ def _build(conf: JobConf, fields: dict, cluster: bool = False) -> JobSpec:
         reducer, reducers = None, 0
     elif reducer in IDENTITY_REDUCERS:
         reducer = None  # Hadoop's IdentityReducer: records straight to the part files
-    elif reducer == "aggregate" and not cluster:
-        raise UsageError("-reducer aggregate (Java ValueAggregator) is not supported; use a script")
+    elif reducer is not None and reducer.lower() == "aggregate" and reducers:
+        # StreamJob: the Aggregate package's reducer, and its combiner over any -combiner
+        reducer, fields["combiner"] = aggregate.REDUCER, aggregate.COMBINER
+    if aggregate.REDUCER in (reducer, fields.get("combiner")):
+        aggregate.max_unique(conf)  # a bad UniqValueCount cap: a usage error before anything runs
     conf["mapreduce.job.reduces"] = str(reducers)
     if "memory" not in fields and "mapreduce.task.io.sort.mb" in conf:
         fields["memory"] = conf.get_int("mapreduce.task.io.sort.mb", 100, minimum=1) << 20

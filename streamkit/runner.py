@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote_plus
 
-from streamkit import keycompare, keyhash
+from streamkit import aggregate, keycompare, keyhash
 from streamkit.commit import OutputCommitter, mark_owner, stale_workdirs
 from streamkit.conf import JobConf, env_name, expand, hadoop_defaults
 from streamkit.errors import JobFailed
@@ -143,10 +143,14 @@ def job_configuration(job: Job, files: list) -> dict[str, str]:
         set_("mapred.mapper.class", "org.apache.hadoop.streaming.PipeMapper")
         set_("mapred.map.runner.class", "org.apache.hadoop.streaming.PipeMapRunner")
         set_("stream.map.streamprocessor", url_encode(spec.mapper))
-    if spec.combiner:
+    if spec.combiner in aggregate.CLASSES:  # a Java combiner: its class, no command
+        set_("mapred.combiner.class", spec.combiner)
+    elif spec.combiner:
         set_("mapred.combiner.class", "org.apache.hadoop.streaming.PipeCombiner")
         set_("stream.combine.streamprocessor", url_encode(spec.combiner))
-    if spec.reducer and spec.num_reducers:
+    if spec.reducer in aggregate.CLASSES and spec.num_reducers:
+        set_("mapred.reducer.class", spec.reducer)
+    elif spec.reducer and spec.num_reducers:
         set_("mapred.reducer.class", "org.apache.hadoop.streaming.PipeReducer")
         set_("stream.reduce.streamprocessor", url_encode(spec.reducer))
     if spec.mapper or "stream.map.output" in spec.conf:

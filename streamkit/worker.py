@@ -14,8 +14,10 @@ import random
 import select
 import threading
 import time
+from collections import Counter
 from typing import Callable, Iterable, Iterator
 
+from streamkit import aggregate
 from streamkit.extsort import merge_files
 from streamkit.inputs import read_split, read_split_keyed
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
@@ -252,7 +254,42 @@ def _combiner(task, counters: Counters):
         return from_combiner_output(out, spec.reduce_output_sep, spec.reduce_key_fields,
                                     spec.map_output_sep, spec.map_key_fields)
 
-    return combine
+    def combine_builtin(part: int, lines: list[bytes]) -> list[bytes]:
+        sep, nfields = spec.map_output_sep, task.job.order().nfields
+        out: list[bytes] = []
+        for key, values in run_builtin(spec.combiner, task, [lines], False):
+            for value in values:  # back to a map output line that splits into (key, value)
+                out.append(key if not value and key.count(sep) < nfields - 1 else key + sep + value)
+        counters.incr(FRAMEWORK, "Combine input records", len(lines))
+        counters.incr(FRAMEWORK, "Combine output records", len(out))
+        return out
+
+    return combine_builtin if aggregate.is_builtin(spec.combiner) else combine
+
+
+def run_builtin(command: str, task, blocks: Iterable[list[bytes]],
+                by_line: bool) -> Iterator[tuple[bytes, list[bytes]]]:
+    """Run a Java class of Hadoop's Aggregate package in-process, as reducer or combiner.
+
+    A Java reducer sees (key, value) pairs, not text: ``blocks`` are sorted map output
+    lines, cut into groups with the job's key rules; yields ``(key, values)`` per group.
+    """
+    order = task.job.order()
+    combine = command == aggregate.COMBINER
+    cap = None if combine else aggregate.max_unique(task.job.spec.conf)
+    cut = len(order.sep)
+
+    def runs() -> Iterator[tuple[bytes, dict[bytes, int]]]:
+        for lines in blocks:
+            for key, i, j in order.key_runs(lines, by_line):
+                start = len(key) + cut  # the value: after the key and its separator
+                counts = Counter(lines[i:j]) if j - i > 1 else {lines[i]: 1}
+                yield key, {line[start:]: n for line, n in counts.items()}
+
+    try:
+        yield from aggregate.aggregate(runs(), combine, cap)
+    except aggregate.AggregateError as exc:
+        raise TaskError(f"{command.rsplit('.', 1)[-1]}: {exc}") from None
 
 
 # ---------------------------------------------------------------- reduce side
@@ -337,6 +374,8 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
     if spec.reducer is None:  # IdentityReducer: (key, value) straight to the part file
         out = TextOutput(task.output_path, spec.map_output_sep, spec.map_key_fields,
                          spec.output_sep, spec.map_output_keyonly, spec.lazy_output)
+    elif aggregate.is_builtin(spec.reducer):  # writes finished key + SEP + value lines
+        out = TextOutput(task.output_path, keyonly=True, lazy=spec.lazy_output)
     else:
         out = TextOutput(task.output_path, spec.reduce_output_sep, spec.reduce_key_fields,
                          spec.output_sep, spec.reduce_output_keyonly, spec.lazy_output)
@@ -345,6 +384,8 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
             for lines in whole_runs(merged, order, by_line):
                 feed.records += len(lines)
                 out.write_block(b"\n".join(lines) + b"\n")
+        elif aggregate.is_builtin(spec.reducer):
+            feed.groups = _reduce_builtin(spec.reducer, task, feed, merged, by_line, out)
         elif not segments:  # Hadoop runs the reducer on no input and discards its output
             run_command(spec.reducer, task, iter(()), lambda block: None, counters)
         else:
@@ -359,3 +400,26 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
     counters.incr(FRAMEWORK, "Reduce output records", out.records)
     return {"counters": counters.to_json(),
             "output": out.path if os.path.exists(out.path) else None}
+
+
+def _reduce_builtin(command: str, task, feed: ReduceFeed, merged: Iterable[list[bytes]],
+                    by_line: bool, out: TextOutput) -> int:
+    """The Aggregate reducer over the merged input; TextOutputFormat joins key and value."""
+    sep = task.job.spec.output_sep
+    groups = 0
+    lines: list[bytes] = []
+
+    def counted() -> Iterator[list[bytes]]:
+        for block in merged:
+            feed.records += len(block)
+            yield block
+
+    for key, values in run_builtin(command, task, counted(), by_line):
+        groups += 1
+        lines += [key + sep + value for value in values]
+        if len(lines) >= 8192:
+            out.write_block(b"\n".join(lines) + b"\n")
+            lines = []
+    if lines:
+        out.write_block(b"\n".join(lines) + b"\n")
+    return groups
