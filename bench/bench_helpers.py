@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Benchmark the script helpers (streamkit/stream.py) against plain stdlib scripts.
+
+MalStone A written with the helpers must not cost more CPU than the same job
+written by hand (target: <= 1.1x).  Same input, same run, the two alternating:
+
+* block at a time: ``a_job.py -m`` / ``-c`` / ``-r`` vs ``a_mapper.py``,
+  ``a_reducer.py --combine``, ``a_reducer.py`` (jobs/malstone/);
+* line by line: ``classic/a_job.py -m`` / ``-r`` vs ``classic/a_mapper.py``,
+  ``classic/a_reducer.py``.
+
+Each script runs alone on files, as a task would (reducers read the mapper output
+sorted once with ``LC_ALL=C sort``).  The helper jobs run the way they are shipped:
+copied next to ``stream.py`` in a directory of their own.  Outputs must be identical,
+or the script stops.  PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE are removed from
+the environment of every command (a print per record would otherwise be a write per
+record, and the helper module would be recompiled in every task).
+
+    bench/bench_helpers.py [--sizes 1M] [--repeat 5] [--seed 1] [--quick]
+"""
+import argparse
+import filecmp
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from bench_run import input_file  # noqa: E402
+
+JOBS = os.path.join(common.ROOT, 'jobs', 'malstone')
+HELPERS = os.path.join(common.ROOT, 'streamkit', 'stream.py')
+TARGET = 1.1
+PY = sys.executable
+# (stage, input kind, plain command, helper command); paths relative to JOBS / the job dir
+PAIRS = {
+    'block': [('map', 'records', ['a_mapper.py'], ['a_job.py', '-m']),
+              ('combine', 'sorted', ['a_reducer.py', '--combine'], ['a_job.py', '-c']),
+              ('reduce', 'sorted', ['a_reducer.py'], ['a_job.py', '-r'])],
+    'line': [('map', 'records', ['classic/a_mapper.py'], ['classic_a_job.py', '-m']),
+             ('reduce', 'sorted', ['classic/a_reducer.py'], ['classic_a_job.py', '-r'])],
+}
+
+
+def clean_env():
+    env = dict(os.environ)
+    for name in ('PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE'):
+        env.pop(name, None)
+    return env
+
+
+def ship(tmp):
+    """The helper jobs as a task sees them: script and stream.py side by side, compiled."""
+    job = os.path.join(tmp, 'job')
+    os.makedirs(job)
+    shutil.copy(HELPERS, job)
+    shutil.copy(os.path.join(JOBS, 'a_job.py'), job)
+    shutil.copy(os.path.join(JOBS, 'classic', 'a_job.py'), os.path.join(job, 'classic_a_job.py'))
+    subprocess.run([PY, '-c', 'import stream'], cwd=job, env=clean_env(), check=True)
+    return job
+
+
+def inputs(records, seed, tmp):
+    data = input_file(records, seed)
+    mapped, ordered = os.path.join(tmp, 'mapped'), os.path.join(tmp, 'sorted')
+    with open(data, 'rb') as src, open(mapped, 'wb') as dst:
+        subprocess.run([PY, os.path.join(JOBS, 'a_mapper.py')], stdin=src, stdout=dst, check=True)
+    with open(ordered, 'wb') as dst:
+        subprocess.run(['sort', '-t', '\t', '-k1,1', '-s', mapped], stdout=dst, check=True,
+                       env=dict(os.environ, LC_ALL='C'))
+    for path in (data, ordered):
+        common.warm_cache(path)
+    return {'records': data, 'sorted': ordered}
+
+
+def cpu_of(argv, src, out, cwd):
+    with open(src, 'rb') as stdin, open(out, 'wb') as stdout:
+        return common.measure([PY] + argv, stdin=stdin, stdout=stdout, cwd=cwd,
+                              env=clean_env()).cpu
+
+
+def bench_pairs(form, files, job, tmp, repeat):
+    """Rows of (stage, plain CPU, helper CPU) medians, alternating the two each round."""
+    rows = []
+    for stage, kind, plain, helper in PAIRS[form]:
+        outs = os.path.join(tmp, 'plain.out'), os.path.join(tmp, 'helper.out')
+        cpu = {'plain': [], 'helper': []}
+        for _ in range(repeat):
+            cpu['plain'].append(cpu_of(plain, files[kind], outs[0], JOBS))
+            cpu['helper'].append(cpu_of(helper, files[kind], outs[1], job))
+        if not filecmp.cmp(*outs, shallow=False):
+            sys.exit('bench: %s %s: %s and %s outputs differ' % (form, stage, plain, helper))
+        rows.append((stage, plain, helper, statistics.median(cpu['plain']),
+                     statistics.median(cpu['helper'])))
+    return rows
+
+
+def table_rows(records, form, rows):
+    out = []
+    for stage, plain, helper, base, mine in rows:
+        out.append(['{:,}'.format(records), form, stage, ' '.join(plain), ' '.join(helper),
+                    '%.2f s' % base, '%.2f s' % mine, '%.2f×' % (mine / base)])
+    # A task is a mapper and a reducer: the job's total is what the target is about.
+    base = sum(r[3] for r in rows if r[0] in ('map', 'reduce'))
+    mine = sum(r[4] for r in rows if r[0] in ('map', 'reduce'))
+    ok = 'ok' if mine / base <= TARGET else 'MISS'
+    out.append(['{:,}'.format(records), form, '**map + reduce**', '', '', '%.2f s' % base,
+                '%.2f s' % mine, '**%.2f×** %s' % (mine / base, ok)])
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--sizes', default='1M', help='record counts (default 1M)')
+    parser.add_argument('--repeat', type=int, default=5, help='runs of each (median; default 5)')
+    parser.add_argument('--seed', type=int, default=1)
+    parser.add_argument('--quick', action='store_true', help='smoke check: 200k records, 1 run')
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.repeat = '200k', 1
+    facts, table = common.machine(), []
+    with tempfile.TemporaryDirectory(prefix='bench-helpers-') as tmp:
+        job = ship(tmp)
+        for records in (common.parse_count(s) for s in args.sizes.split(',')):
+            files = inputs(records, args.seed, tmp)
+            for form in PAIRS:
+                table += table_rows(records, form, bench_pairs(form, files, job, tmp, args.repeat))
+    sections = [
+        '## CPU of MalStone A scripts: helpers vs plain stdlib (target ≤ %.1f×)' % TARGET, '',
+        common.markdown_table(['records', 'form', 'stage', 'plain script', 'helper job',
+                               'plain CPU', 'helper CPU', 'helper / plain'], table), '',
+        'Method: each script alone, stdin and stdout on files; CPU = user + sys (wait4), '
+        'median of %d runs, plain and helper alternating; outputs compared byte for byte. '
+        'Reducers read the mapper output sorted once by `LC_ALL=C sort -t$\'\\t\' -k1,1 -s`. '
+        'The helper jobs run from a directory holding the script and a copy of '
+        '`streamkit/stream.py`, as `-file` ships them.' % args.repeat]
+    print('\n'.join(sections))
+    path = common.write_results('helpers' + ('-quick' if args.quick else ''),
+                                'Script helpers vs plain stdlib scripts (MalStone A)',
+                                facts, sections)
+    print('\nwritten to %s' % os.path.relpath(path), file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()
