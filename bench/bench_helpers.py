@@ -16,6 +16,8 @@ or the script stops.  PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE are removed f
 the environment of every command (a print per record would otherwise be a write per
 record, and the helper module would be recompiled in every task).
 
+The target is judged on the least CPU of the runs of each (see the method note).
+
     bench/bench_helpers.py [--sizes 1M] [--repeat 5] [--seed 1] [--quick]
 """
 import argparse
@@ -83,7 +85,7 @@ def cpu_of(argv, src, out, cwd):
 
 
 def bench_pairs(form, files, job, tmp, repeat):
-    """Rows of (stage, plain CPU, helper CPU) medians, alternating the two each round."""
+    """Rows of (stage, plain, helper, plain CPUs, helper CPUs), alternating the two."""
     rows = []
     for stage, kind, plain, helper in PAIRS[form]:
         outs = os.path.join(tmp, 'plain.out'), os.path.join(tmp, 'helper.out')
@@ -93,29 +95,33 @@ def bench_pairs(form, files, job, tmp, repeat):
             cpu['helper'].append(cpu_of(helper, files[kind], outs[1], job))
         if not filecmp.cmp(*outs, shallow=False):
             sys.exit('bench: %s %s: %s and %s outputs differ' % (form, stage, plain, helper))
-        rows.append((stage, plain, helper, statistics.median(cpu['plain']),
-                     statistics.median(cpu['helper'])))
+        rows.append((stage, plain, helper, cpu['plain'], cpu['helper']))
     return rows
 
 
 def table_rows(records, form, rows):
-    out = []
-    for stage, plain, helper, base, mine in rows:
-        out.append(['{:,}'.format(records), form, stage, ' '.join(plain), ' '.join(helper),
-                    '%.2f s' % base, '%.2f s' % mine, '%.2f×' % (mine / base)])
-    # A task is a mapper and a reducer: the job's total is what the target is about.
-    base = sum(r[3] for r in rows if r[0] in ('map', 'reduce'))
-    mine = sum(r[4] for r in rows if r[0] in ('map', 'reduce'))
-    ok = 'ok' if mine / base <= TARGET else 'MISS'
-    out.append(['{:,}'.format(records), form, '**map + reduce**', '', '', '%.2f s' % base,
-                '%.2f s' % mine, '**%.2f×** %s' % (mine / base, ok)])
+    """Per stage: min and median CPU of each, ratio of the minima (the target's) and medians."""
+    def cells(base, mine):
+        return ['%.2f / %.2f s' % (min(base), statistics.median(base)),
+                '%.2f / %.2f s' % (min(mine), statistics.median(mine)),
+                '%.2f×' % (min(mine) / min(base)),
+                '%.2f×' % (statistics.median(mine) / statistics.median(base))]
+    out = [['{:,}'.format(records), form, stage, ' '.join(plain), ' '.join(helper), *cells(b, m)]
+           for stage, plain, helper, b, m in rows]
+    # A job is a mapper and a reducer: their total is what the target is about.
+    task = [r for r in rows if r[0] in ('map', 'reduce')]
+    base = [sum(r[3][i] for r in task) for i in range(len(task[0][3]))]
+    mine = [sum(r[4][i] for r in task) for i in range(len(task[0][4]))]
+    total = cells(base, mine)
+    total[2] = '**%s** %s' % (total[2], 'ok' if min(mine) / min(base) <= TARGET else 'MISS')
+    out.append(['{:,}'.format(records), form, '**map + reduce**', '', '', *total])
     return out
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--sizes', default='1M', help='record counts (default 1M)')
-    parser.add_argument('--repeat', type=int, default=5, help='runs of each (median; default 5)')
+    parser.add_argument('--repeat', type=int, default=5, help='runs of each (default 5)')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--quick', action='store_true', help='smoke check: 200k records, 1 run')
     args = parser.parse_args()
@@ -131,9 +137,13 @@ def main():
     sections = [
         '## CPU of MalStone A scripts: helpers vs plain stdlib (target ≤ %.1f×)' % TARGET, '',
         common.markdown_table(['records', 'form', 'stage', 'plain script', 'helper job',
-                               'plain CPU', 'helper CPU', 'helper / plain'], table), '',
-        'Method: each script alone, stdin and stdout on files; CPU = user + sys (wait4), '
-        'median of %d runs, plain and helper alternating; outputs compared byte for byte. '
+                               'plain CPU, min / median', 'helper CPU, min / median',
+                               'helper / plain (min)', 'helper / plain (median)'], table), '',
+        'Method: each script alone, stdin and stdout on files; CPU = user + sys (wait4) '
+        'of %d runs, plain and helper alternating; outputs compared byte for byte. '
+        'The target is judged on the minima: CPU time of a deterministic script only '
+        'grows with interference from other load, so the least disturbed run is the '
+        'truest cost (the medians show the spread). '
         'Reducers read the mapper output sorted once by `LC_ALL=C sort -t$\'\\t\' -k1,1 -s`. '
         'The helper jobs run from a directory holding the script and a copy of '
         '`streamkit/stream.py`, as `-file` ships them.' % args.repeat]

@@ -274,8 +274,8 @@ def _write(data):
     """
     global _write, _own_stdout
     out = sys.stdout.buffer
-    if not isinstance(out, io.BufferedWriter) and hasattr(out, "fileno"):
-        out.flush()
+    if isinstance(out, io.FileIO):  # unbuffered: buffer the same descriptor ourselves
+        sys.stdout.flush()
         _own_stdout = out = io.open(out.fileno(), "wb", buffering=1 << 16, closefd=False)
     _write = out.write
     return _write(data)
@@ -478,7 +478,9 @@ def _usage(prog, defined, out):
     out.write("usage: %s %s\n" % (prog, " | ".join(defined)))
     for flag in defined:
         out.write("  %s  run the %s: stdin -> stdout\n" % (flag, names[flag]))
-    out.write("e.g.  cat input | %s -m | LC_ALL=C sort -t$'\\t' -k1,1 -s | %s -r\n" % (prog, prog))
+    if "-m" in defined and "-r" in defined:
+        out.write("e.g.  cat input | %s -m | LC_ALL=C sort -t$'\\t' -k1,1 -s | %s -r\n"
+                  % (prog, prog))
 
 
 def _quiet_broken_pipe():

@@ -324,6 +324,17 @@ def test_single_file_job_in_the_unix_pipeline(tmp_path):
     assert combined == out
 
 
+def test_readme_example_runs_as_shown(tmp_path):
+    readme = (Path(ROOT) / "README.md").read_text()
+    section = readme[readme.index("## Writing the scripts"):]
+    code = section[section.index("```python\n") + 10:section.index("\n```\n")]
+    (tmp_path / "wc.py").write_text(code + "\n")
+    ship(tmp_path)
+    out = sh(f"{PY} wc.py -m | {SORT} | {PY} wc.py -r", WORDS, cwd=tmp_path,
+             env=isolated_env(LC_ALL="C")).stdout
+    assert out == expected_word_count(WORDS)
+
+
 def test_single_file_job_under_streamkit_run(tmp_path, run):
     job_dir(tmp_path, "wc.py", WORD_COUNT)
     (tmp_path / "in.txt").write_bytes(WORDS)
