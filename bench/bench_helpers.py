@@ -101,19 +101,21 @@ def bench_pairs(form, files, job, tmp, repeat):
 
 def table_rows(records, form, rows):
     """Per stage: min and median CPU of each, ratio of the minima (the target's) and medians."""
-    def cells(base, mine):
-        return ['%.2f / %.2f s' % (min(base), statistics.median(base)),
-                '%.2f / %.2f s' % (min(mine), statistics.median(mine)),
-                '%.2f×' % (min(mine) / min(base)),
-                '%.2f×' % (statistics.median(mine) / statistics.median(base))]
-    out = [['{:,}'.format(records), form, stage, ' '.join(plain), ' '.join(helper), *cells(b, m)]
-           for stage, plain, helper, b, m in rows]
-    # A job is a mapper and a reducer: their total is what the target is about.
-    task = [r for r in rows if r[0] in ('map', 'reduce')]
-    base = [sum(r[3][i] for r in task) for i in range(len(task[0][3]))]
-    mine = [sum(r[4][i] for r in task) for i in range(len(task[0][4]))]
-    total = cells(base, mine)
-    total[2] = '**%s** %s' % (total[2], 'ok' if min(mine) / min(base) <= TARGET else 'MISS')
+    def cells(base_min, base_median, mine_min, mine_median):
+        return ['%.2f / %.2f s' % (base_min, base_median),
+                '%.2f / %.2f s' % (mine_min, mine_median),
+                '%.2f×' % (mine_min / base_min), '%.2f×' % (mine_median / base_median)]
+
+    def stats(cpus):
+        return min(cpus), statistics.median(cpus)
+
+    out = [['{:,}'.format(records), form, stage, ' '.join(plain), ' '.join(helper),
+            *cells(*stats(b), *stats(m))] for stage, plain, helper, b, m in rows]
+    # A job is a mapper and a reducer: the sum of their figures is what the target is about.
+    task = [(stats(r[3]), stats(r[4])) for r in rows if r[0] in ('map', 'reduce')]
+    sums = [sum(t[side][i] for t in task) for side in (0, 1) for i in (0, 1)]
+    total = cells(*sums)
+    total[2] = '**%s** %s' % (total[2], 'ok' if sums[2] / sums[0] <= TARGET else 'MISS')
     out.append(['{:,}'.format(records), form, '**map + reduce**', '', '', *total])
     return out
 

@@ -149,19 +149,20 @@ def blocks(stream=None, size=BLOCK_SIZE):
     read = (stream if stream is not None else sys.stdin.buffer).read
     tail, pending, after_cr = b"", [], False
     while True:
-        chunk = read(size)
-        if not chunk:
+        data = read(size)
+        if not data:
             break
         if after_cr:
             after_cr = False
-            if chunk[:1] == b"\n":  # second half of a "\r\n" split between reads
-                chunk = chunk[1:]
-        if b"\n" not in chunk and b"\r" not in chunk:
-            if chunk:
-                pending.append(chunk)
+            if data[:1] == b"\n":  # second half of a "\r\n" split between reads
+                data = data[1:]
+        if b"\n" not in data and b"\r" not in data:
+            if data:
+                pending.append(data)
             continue
-        data = b"".join([tail, *pending, chunk]) if tail or pending else chunk
-        pending = []
+        if tail or pending:  # rebinding frees the read buffer at once: fewer fresh pages
+            data = b"".join([tail, *pending, data])
+            pending = []
         if b"\r" in data:
             after_cr = data.endswith(b"\r")
             data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
