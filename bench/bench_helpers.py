@@ -42,8 +42,8 @@ PAIRS = {
     'block': [('map', 'records', ['a_mapper.py'], ['a_job.py', '-m']),
               ('combine', 'sorted', ['a_reducer.py', '--combine'], ['a_job.py', '-c']),
               ('reduce', 'sorted', ['a_reducer.py'], ['a_job.py', '-r'])],
-    'line': [('map', 'records', ['classic/a_mapper.py'], ['classic_a_job.py', '-m']),
-             ('reduce', 'sorted', ['classic/a_reducer.py'], ['classic_a_job.py', '-r'])],
+    'line': [('map', 'records', ['classic/a_mapper.py'], ['classic/a_job.py', '-m']),
+             ('reduce', 'sorted', ['classic/a_reducer.py'], ['classic/a_job.py', '-r'])],
 }
 
 
@@ -57,11 +57,12 @@ def clean_env():
 def ship(tmp):
     """The helper jobs as a task sees them: script and stream.py side by side, compiled."""
     job = os.path.join(tmp, 'job')
-    os.makedirs(job)
-    shutil.copy(HELPERS, job)
-    shutil.copy(os.path.join(JOBS, 'a_job.py'), job)
-    shutil.copy(os.path.join(JOBS, 'classic', 'a_job.py'), os.path.join(job, 'classic_a_job.py'))
-    subprocess.run([PY, '-c', 'import stream'], cwd=job, env=clean_env(), check=True)
+    for name in ('a_job.py', os.path.join('classic', 'a_job.py')):
+        where = os.path.dirname(os.path.join(job, name))
+        os.makedirs(where, exist_ok=True)
+        shutil.copy(os.path.join(JOBS, name), where)
+        shutil.copy(HELPERS, where)
+        subprocess.run([PY, '-c', 'import stream'], cwd=where, env=clean_env(), check=True)
     return job
 
 
