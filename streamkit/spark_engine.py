@@ -203,7 +203,7 @@ class _Plan:
     job: Job
     inputs: list          # the job's InputFiles (their count is in the task environment)
     splits: list[Split]
-    shipped: tuple[tuple[str, str], ...]   # (name given to sc.addFile, link name)
+    shipped: str | None                     # the directory of -files given to sc.addFile
     temporary: str                          # OUT/_temporary/0
     suffix: str
 
@@ -213,8 +213,11 @@ class _Plan:
 
         job = _copy(self.job)
         job.workdir = tempfile.mkdtemp(prefix="streamkit-spark-task-")
-        files = tuple((SparkFiles.get(name), link) for name, link in self.shipped)
-        job.spec = dataclasses.replace(job.spec, files=files)
+        if self.shipped:
+            folder = SparkFiles.get(self.shipped)
+            links = dict.fromkeys(link for _, link in job.spec.files)  # in -file order
+            files = tuple((os.path.join(folder, link), link) for link in links)
+            job.spec = dataclasses.replace(job.spec, files=files)
         job.base_env = job.environment(self.inputs)
         return job
 
@@ -278,33 +281,37 @@ def _same(partition: int) -> int:
     return partition
 
 
-def _ship(sc, spec: JobSpec, job: Job) -> tuple[tuple[str, str], ...]:
+def _ship(sc, spec: JobSpec, job: Job) -> str | None:
     """``-file``s through Spark's file distribution, and streamkit itself as a zip.
 
-    Spark keys shipped files by name for the context's life, so each job ships its
-    files under names of its own (a hard link, else a copy, in the job's workdir).
+    The files travel as one directory holding them under their link names, so a script
+    and the module beside it (``stream.py``) stay side by side once Python resolves the
+    task directory's links; the directory is named after the job, because Spark keys
+    shipped files by name for the context's whole life.  Returns that name.
     """
-    shipped = []
-    staging = os.path.join(job.workdir, "files")
-    os.makedirs(staging, exist_ok=True)
-    for number, (source, link) in enumerate(spec.files):
-        if not os.path.isfile(source):
-            raise JobFailed(f"-file {source}: no such file; ship an existing file")
-        name = f"{job.id}-{number}-{os.path.basename(os.path.abspath(source))}"
-        staged = os.path.join(staging, name)
-        try:
-            os.link(source, staged)
-        except OSError:
-            shutil.copyfile(source, staged)
-        sc.addFile(staged)
-        shipped.append((name, link))
     if getattr(sc, "_streamkit_zip", None) is None:
         # One zip per context: workers keep importing from it after this job ends.
         folder = tempfile.mkdtemp(prefix="streamkit-spark-zip-")
         atexit.register(shutil.rmtree, folder, True)
         sc._streamkit_zip = _package_zip(folder)
         sc.addPyFile(sc._streamkit_zip)
-    return tuple(shipped)
+    if not spec.files:
+        return None
+    name = f"{job.id}-files"
+    staging = os.path.join(job.workdir, name)
+    os.makedirs(staging)
+    for source, link in spec.files:
+        if not os.path.isfile(source):
+            raise JobFailed(f"-file {source}: no such file; ship an existing file")
+        staged = os.path.join(staging, link)
+        if os.path.lexists(staged):
+            continue  # the first file of a name wins, as link_files does
+        try:
+            os.link(source, staged)
+        except OSError:
+            shutil.copy2(source, staged)
+    sc.addFile(staging, recursive=True)
+    return name
 
 
 def _package_zip(folder: str) -> str:

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from contextlib import contextmanager
 
 import pytest
 
@@ -52,3 +53,40 @@ def run(tmp_path):
     def go(*args, **kw):
         return streamkit("run", *args, cwd=str(tmp_path), **kw)
     return go
+
+
+@pytest.fixture(scope="session")
+def sc(tmp_path_factory):
+    """One SparkContext (`local[2]`) for every Spark test: starting Spark costs ~10 s."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        if os.environ.get("STREAMKIT_SPARK_TESTS") == "required":
+            pytest.fail("pyspark is not installed; `make test` installs it (streamkit[spark])")
+        pytest.skip("pyspark not installed (pip install 'streamkit[spark]')")
+    from streamkit import hadoop_args, spark_engine
+
+    spec = hadoop_args.parse(["-input", "x", "-output", "y"])
+    log = tmp_path_factory.mktemp("spark") / "spark.log"
+    context = spark_engine.start_context(spec, spark_engine.SparkOptions("local[2]"), str(log))
+    yield context
+    context.stop()
+
+
+@contextmanager
+def cwd(path):
+    old = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+def spark(sc, where, *args, stdout=None):
+    """`streamkit spark ARGS` in ``where``, through the library on the shared context."""
+    from streamkit import hadoop_args, spark_engine
+
+    with cwd(where):
+        spec = hadoop_args.parse(list(args))
+        return spark_engine.run_spark_job(spec, sc=sc, stdout=stdout)

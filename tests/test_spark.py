@@ -1,7 +1,7 @@
 """`streamkit spark` gives the part files `streamkit run` gives (and so Hadoop's).
 
 Every job here runs twice: `streamkit run` as a real subprocess, and the Spark engine on
-one SparkContext shared by the whole module (`local[2]`; starting Spark costs ~10 s).
+one SparkContext shared by the whole test session (conftest.py's `sc`) (`local[2]`; starting Spark costs ~10 s).
 Part files must be byte-identical, except that values within one key may come in
 another order (Hadoop leaves it open): then the lines and the key sequence must match.
 Deselect with `-m "not spark"`; `make test` requires them (STREAMKIT_SPARK_TESTS=required).
@@ -11,53 +11,17 @@ import json
 import os
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, streamkit
-from streamkit import hadoop_args
+from conftest import ROOT, spark, streamkit
 from streamkit.errors import JobFailed, OutputExistsError, UsageError
 
 pytestmark = pytest.mark.spark
 MALSTONE = Path(ROOT) / "jobs" / "malstone"
 
 
-@pytest.fixture(scope="module")
-def sc(tmp_path_factory):
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        if os.environ.get("STREAMKIT_SPARK_TESTS") == "required":
-            pytest.fail("pyspark is not installed; `make test` installs it (streamkit[spark])")
-        pytest.skip("pyspark not installed (pip install 'streamkit[spark]')")
-    from streamkit import spark_engine
-
-    spec = hadoop_args.parse(["-input", "x", "-output", "y"])
-    log = tmp_path_factory.mktemp("spark") / "spark.log"
-    context = spark_engine.start_context(spec, spark_engine.SparkOptions("local[2]"), str(log))
-    yield context
-    context.stop()
-
-
-@contextmanager
-def cwd(path):
-    old = os.getcwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(old)
-
-
-def spark(sc, where, *args, stdout=None):
-    """`streamkit spark ARGS` in ``where``, through the library on the shared context."""
-    from streamkit import spark_engine
-
-    with cwd(where):
-        spec = hadoop_args.parse(list(args))
-        return spark_engine.run_spark_job(spec, sc=sc, stdout=stdout)
 
 
 def local(where, *args):

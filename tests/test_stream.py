@@ -348,6 +348,25 @@ def test_single_file_job_under_streamkit_run(tmp_path, run):
     assert got == expected_word_count(WORDS)
 
 
+@pytest.mark.spark
+def test_single_file_job_under_streamkit_spark(tmp_path, sc):
+    """The same single-file job, `-file wc.py -file stream.py`, on Spark: the shipped script
+    still imports the module shipped beside it, and the result is the same."""
+    from conftest import spark
+
+    job_dir(tmp_path, "wc.py", WORD_COUNT)
+    (tmp_path / "in.txt").write_bytes(WORDS)
+    report = spark(sc, tmp_path, "-input", "in.txt", "-output", "out", "-file", "wc.py",
+                   "-file", "stream.py", "-mapper", "python3 wc.py -m",
+                   "-combiner", "python3 wc.py -c", "-reducer", "python3 wc.py -r",
+                   "-numReduceTasks", "2")
+    parts = sorted((tmp_path / "out").glob("part-*"))
+    assert len(parts) == 2
+    got = b"".join(sorted(b"".join(p.read_bytes() for p in parts).splitlines(True)))
+    assert got == expected_word_count(WORDS)
+    assert report.counters[("Map-Reduce Framework", "Reduce output records")] == got.count(b"\n")
+
+
 def test_role_settings_from_streamkit_run(tmp_path, run):
     """Two key fields and '.' as the map output separator: emit() writes what Hadoop
     splits back into the same key, and the reducer reads the keys the runner made."""
