@@ -128,8 +128,8 @@ def start_context(spec: JobSpec, options: SparkOptions, log_path: str | None = N
     local = _LOCAL.fullmatch(master)
     if local:  # local mode ignores spark.task.maxFailures; the master URL carries it
         master = f"local[{local.group(1) or 1},{attempts}]"
-    props = os.path.join(os.path.dirname(log_path) if log_path else tempfile.gettempdir(),
-                         f"streamkit-log4j2-{os.getpid()}.properties")
+    folder = tempfile.mkdtemp(prefix="streamkit-spark-")  # read once, as the JVM starts
+    props = os.path.join(folder, "log4j2.properties")
     with open(props, "w") as f:
         f.write(_QUIET_LOG4J.format(level="warn" if options.verbose else "error"))
     conf = SparkConf().setMaster(master).setAppName(spec.conf.get("mapreduce.job.name", "streamkit"))
@@ -142,17 +142,19 @@ def start_context(spec: JobSpec, options: SparkOptions, log_path: str | None = N
         conf.set("spark.pyspark.python", sys.executable)
     for key, value in options.conf:
         conf.set(key, value)
-    if log_path is None or options.verbose:
-        return _context(SparkContext, conf, log_path)
-    saved = os.dup(2)
-    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    quiet = log_path is not None and not options.verbose
+    saved = os.dup(2) if quiet else -1
     try:
-        os.dup2(log, 2)  # the JVM inherits this for good; Python's stderr comes back
+        if quiet:
+            log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            os.dup2(log, 2)  # the JVM inherits this for good; Python's stderr comes back
+            os.close(log)
         return _context(SparkContext, conf, log_path)
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(log)
+        if quiet:
+            os.dup2(saved, 2)
+            os.close(saved)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _context(factory, conf, log_path: str | None):
