@@ -43,3 +43,33 @@ def run(tmp_path):
     def go(*args, **kw):
         return streamkit("run", *args, cwd=str(tmp_path), **kw)
     return go
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server on 127.0.0.1 (moto); ``.env`` points a subprocess at it."""
+    from remote_servers import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def http_server(tmp_path_factory):
+    """An HTTP server on 127.0.0.1 with Range support, serving a fresh directory."""
+    from remote_servers import HTTPServer
+
+    server = HTTPServer(str(tmp_path_factory.mktemp("http-root")))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def plain_http_server(tmp_path_factory):
+    """Python's own ``http.server`` on 127.0.0.1: no Range support."""
+    from remote_servers import HTTPServer
+
+    server = HTTPServer(str(tmp_path_factory.mktemp("plain-http-root")), ranges=False)
+    yield server
+    server.stop()
