@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 from streamkit.errors import InputError
 from streamkit.records import LineReader
-from streamkit.remote import url_path
+from streamkit.remote import reason_of, store, url_path
 
 BOM = b"\xef\xbb\xbf"
 SPLIT_SLOP = 1.1  # FileInputFormat: a tail up to 10 % over joins the last split
@@ -165,9 +165,7 @@ def _expand_url(element: str) -> list[InputFile]:
     """A URL element, by the rules of the local ones below: globs, directories one level
     deep (a sub-directory refused), hidden names ignored. Checked now, as Hadoop's
     ``FileInputFormat`` does at submission, so a missing object fails before any task runs."""
-    from streamkit import remote
-
-    fs = remote.store(element)
+    fs = store(element)
     if _GLOB_CHARS.search(url_path(element)):
         if not fs.can_list:
             raise InputError(f"input {element}: {urlsplit(element).scheme}:// cannot be listed, "
@@ -354,9 +352,7 @@ def open_input(uri: str):
     codec = _codec(uri)
     try:
         if _is_url(uri):
-            from streamkit import remote  # only remote inputs pay for smart_open and clients
-
-            raw = remote.store(uri).open(uri)
+            raw = store(uri).open(uri)  # only remote inputs import smart_open and clients
             if codec in _STREAM_CODECS:
                 return io.BufferedReader(_Owning(_STREAM_CODECS[codec](raw), raw), 1 << 16)
             if codec in _OWN_CODECS:
@@ -377,8 +373,6 @@ def open_input(uri: str):
     except InputError:
         raise
     except Exception as err:  # smart_open's transports raise their own types (botocore, http…)
-        from streamkit.remote import reason_of
-
         raise InputError(f"cannot open input {uri}: {reason_of(err)}; check the path, URL and "
                          "credentials") from err
 
@@ -390,16 +384,24 @@ def _read(fh, n: int, uri: str) -> bytes:
     except Exception as err:
         codec = _codec(uri)
         if codec is None:
-            raise InputError(f"cannot read input {uri}: {err}") from err
+            raise InputError(f"cannot read input {uri}: {reason_of(err)}") from err
         raise InputError(f"input {uri} is truncated or corrupt ({codec[1:]}: {err}); "
                          "re-create it or remove it from -input") from err
+
+
+def _seek(fh, pos: int, uri: str) -> None:
+    """A seek; on a remote object it is a request, which can fail (object gone, server down)."""
+    try:
+        fh.seek(pos)
+    except Exception as err:
+        raise InputError(f"cannot read input {uri} at byte {pos}: {reason_of(err)}") from err
 
 
 def _line_start_after(fh, pos: int, uri: str, chunk_size: int) -> int:
     """The first line start strictly after ``pos`` (or EOF): where ``LineRecordReader``
     resumes after discarding the line it lands in. A ``\\r`` ends a line unless a ``\\n``
     follows, so the byte after a ``\\r`` decides."""
-    fh.seek(pos)
+    _seek(fh, pos, uri)
     while True:
         buf = _read(fh, chunk_size, uri)
         if not buf:
@@ -456,5 +458,5 @@ def read_split(split: Split, chunk_size: int = 1 << 20) -> Iterator[bytes]:
         stop = _line_start_after(fh, start + split.length, uri, probe)
         begin = _line_start_after(fh, start, uri, probe) if start else 0
         if begin < stop:
-            fh.seek(begin)
+            _seek(fh, begin, uri)
             yield from _records(fh, uri, chunk_size, stop - begin, strip_bom=not start)

@@ -178,7 +178,7 @@ class S3(Store):
             raise unreadable(url, err) from None
         if found.get("KeyCount", 0) or not key:
             return Entry(url, is_dir=True)
-        raise missing(url, f"no object {key} and no keys under {prefix} in bucket {bucket}")
+        raise missing(url, f"no object {key} and nothing under {prefix} in bucket {bucket}")
 
     def listdir(self, url: str) -> list[Entry]:
         bucket, key = _bucket_key(url)
@@ -232,7 +232,7 @@ class GCS(Store):
                 return Entry(url, is_dir=True)
         except self._exceptions.GoogleAPIError as err:
             raise unreadable(url, err) from None
-        raise missing(url, f"no object {key} and no objects under {prefix} in bucket {bucket}")
+        raise missing(url, f"no object {key} and nothing under {prefix} in bucket {bucket}")
 
     def listdir(self, url: str) -> list[Entry]:
         bucket, key = _bucket_key(url)

@@ -56,6 +56,22 @@ def s3_server():
 
 
 @pytest.fixture(scope="session")
+def gcs_server():
+    """A GCS emulator on 127.0.0.1; ``.env`` points a subprocess at it."""
+    from remote_servers import GCSServer
+
+    server = GCSServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["s3", "gs"])
+def object_store(request):
+    """Each object store in turn (same interface): run a test against S3 and GCS."""
+    return request.getfixturevalue({"s3": "s3_server", "gs": "gcs_server"}[request.param])
+
+
+@pytest.fixture(scope="session")
 def http_server(tmp_path_factory):
     """An HTTP server on 127.0.0.1 with Range support, serving a fresh directory."""
     from remote_servers import HTTPServer

@@ -7,6 +7,8 @@ the objects by URL. Nothing here needs the network; every server stops at teardo
 * :class:`S3Server` is moto's ``ThreadedMotoServer`` (S3 API over HTTP, objects in memory).
   streamkit finds it the way users point boto3 at any S3-compatible store: ``AWS_ENDPOINT_URL``
   and the standard credential variables; the user's own ``~/.aws`` is hidden from it.
+* :class:`GCSServer` is gcp-storage-emulator, found through ``STORAGE_EMULATOR_HOST``.
+  :class:`S3Server` and :class:`GCSServer` share ``bucket()``, ``put()``, ``delete()``, ``env``.
 * :class:`HTTPServer` serves a directory. With ``ranges=True`` it answers ``Range: bytes=…``
   with 206 and says ``Accept-Ranges: bytes``; stdlib's ``SimpleHTTPRequestHandler`` (Python
   3.10–3.13) ignores ``Range`` and sends the whole file, so ``ranges=False`` uses it as it is:
@@ -27,6 +29,8 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
 class S3Server:
     """moto's S3 on 127.0.0.1 (port chosen by the kernel)."""
+
+    scheme = "s3"
 
     def __init__(self) -> None:
         import logging
@@ -59,6 +63,52 @@ class S3Server:
         """Store ``data`` as ``key``; its ``s3://`` URL."""
         self.client.put_object(Bucket=bucket, Key=key, Body=data)
         return f"s3://{bucket}/{key}"
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.client.delete_object(Bucket=bucket, Key=key)
+
+    def stop(self) -> None:
+        self._server.stop()
+
+
+class GCSServer:
+    """gcp-storage-emulator on 127.0.0.1: the GCS JSON API, objects in memory. The
+    google-cloud-storage client finds it through ``STORAGE_EMULATOR_HOST`` (and then needs no
+    credentials), as it finds any emulator."""
+
+    scheme = "gs"
+
+    def __init__(self) -> None:
+        from gcp_storage_emulator.server import create_server
+
+        self._server = create_server("127.0.0.1", 0, in_memory=True)
+        self._server._api.daemon = True  # its thread must not keep a failed session alive
+        self._server.start()
+        host, port = self._server._api._httpd.server_address[:2]
+        self.env = {"STORAGE_EMULATOR_HOST": f"http://{host}:{port}"}
+        from google.cloud import storage
+
+        old = os.environ.get("STORAGE_EMULATOR_HOST")
+        os.environ["STORAGE_EMULATOR_HOST"] = self.env["STORAGE_EMULATOR_HOST"]
+        try:
+            self.client = storage.Client()
+        finally:
+            if old is None:
+                del os.environ["STORAGE_EMULATOR_HOST"]
+            else:
+                os.environ["STORAGE_EMULATOR_HOST"] = old
+
+    def bucket(self) -> str:
+        name = f"bucket-{uuid.uuid4().hex[:12]}"
+        self.client.create_bucket(name)
+        return name
+
+    def put(self, bucket: str, key: str, data: bytes) -> str:
+        self.client.bucket(bucket).blob(key).upload_from_string(data)
+        return f"gs://{bucket}/{key}"
+
+    def delete(self, bucket: str, key: str) -> None:
+        self.client.bucket(bucket).blob(key).delete()
 
     def stop(self) -> None:
         self._server.stop()

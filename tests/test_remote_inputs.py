@@ -14,6 +14,7 @@ import os
 import pytest
 
 from conftest import streamkit
+from streamkit.errors import InputError
 from streamkit.inputs import InputFile, expand_inputs, plan_splits, read_split
 from test_inputs import BOM, hadoop_split, hadoop_split_records
 from test_run import CAT, WC_MAP, WC_REDUCE, parts, words
@@ -46,28 +47,29 @@ def job(tmp_path, inputs, output, *extra, env=None):
     return res, parts(tmp_path / output), stats
 
 
-def local_and_remote_inputs(tmp_path, s3_server):
+def local_and_remote_inputs(tmp_path, store):
     """The same files in tmp_path/in and under s3://BUCKET/in/ (hidden ones included)."""
-    bucket = s3_server.bucket()
+    bucket = store.bucket()
     files = {"a.txt": TRICKY, "b.txt": words(500, seed=3), "c.gz": gzip.compress(words(300)),
              "_SUCCESS": b"", ".hidden": b"never read\n"}
     (tmp_path / "in").mkdir()
     for name, data in files.items():
         (tmp_path / "in" / name).write_bytes(data)
-        s3_server.put(bucket, f"in/{name}", data)
+        store.put(bucket, f"in/{name}", data)
     return bucket
 
 
-def test_s3_word_count_and_splits_equal_the_local_run(tmp_path, script, s3_server):
+def test_word_count_and_splits_equal_the_local_run(tmp_path, script, object_store):
     """A prefix read as a directory, split into ranges like local files, .gz whole: the part
     files, the number of map tasks and the framework counters equal the local run's."""
-    bucket = local_and_remote_inputs(tmp_path, s3_server)
+    bucket = local_and_remote_inputs(tmp_path, object_store)
     script("m.py", WC_MAP)
     script("r.py", WC_REDUCE)
     wc = [*SMALL_SPLITS, "-D", "mapreduce.job.reduces=3", "-files", "m.py,r.py",
           "-mapper", "python3 m.py", "-reducer", "python3 r.py"]
     local = job(tmp_path, "in", "local", *wc)
-    remote = job(tmp_path, f"s3://{bucket}/in", "remote", *wc, env=s3_server.env)
+    remote = job(tmp_path, f"{object_store.scheme}://{bucket}/in", "remote", *wc,
+                 env=object_store.env)
     assert local[0].returncode == 0, local[0].stderr
     assert remote[0].returncode == 0, remote[0].stderr
     assert remote[0].stderr == b""
@@ -134,28 +136,34 @@ def test_http_range_reads_split_and_plain_server_reads_whole(tmp_path, script, h
                                               for r in records)
 
 
-@pytest.mark.parametrize("case", ["missing object", "missing bucket", "http 404",
-                                  "http port closed", "one of two missing"])
-def test_missing_remote_input_fails_at_submission(tmp_path, s3_server, http_server,
+@pytest.mark.parametrize("case", ["s3 object", "s3 bucket", "gs object", "gs bucket",
+                                  "http 404", "http port closed", "one of two missing"])
+def test_missing_remote_input_fails_at_submission(tmp_path, s3_server, gcs_server, http_server,
                                                   marker_mapper, case):
     """Exit 5 before any task runs, one line naming the URL and the reason, no output dir."""
-    bucket = s3_server.bucket()
-    good = s3_server.put(bucket, "good.txt", b"a\n")
+    store = gcs_server if case.startswith("gs") else s3_server
+    bucket = store.bucket()
+    good = store.put(bucket, "good.txt", b"a\n")
     url, reason = {
-        "missing object": (f"s3://{bucket}/nope.txt", f"no object nope.txt and no keys under "
-                                                      f"nope.txt/ in bucket {bucket}"),
-        "missing bucket": ("s3://no-such-bucket-here/x.txt", "bucket no-such-bucket-here does "
-                                                             "not exist"),
+        "s3 object": (f"s3://{bucket}/nope.txt", f"no object nope.txt and nothing under "
+                                                 f"nope.txt/ in bucket {bucket}"),
+        "s3 bucket": ("s3://no-such-bucket-here/x.txt", "bucket no-such-bucket-here does not "
+                                                        "exist"),
+        "gs object": (f"gs://{bucket}/d/nope.gz", f"no object d/nope.gz and nothing under "
+                                                  f"d/nope.gz/ in bucket {bucket}"),
+        "gs bucket": ("gs://no-such-bucket-here/x.txt", "bucket no-such-bucket-here does not "
+                                                        "exist"),
         "http 404": (http_server.url("nope.txt"), "HTTP 404"),
         "http port closed": ("http://127.0.0.1:9/x", "Connection refused"),
         "one of two missing": (f"{good},s3://{bucket}/gone.gz", "no object gone.gz"),
     }[case]
     res = streamkit("run", "-input", url, "-output", "out", "-file", "mark.py",
                     "-mapper", "python3 mark.py", "-reducer", "cat", cwd=str(tmp_path),
-                    env=s3_server.env)
+                    env={**s3_server.env, **gcs_server.env})
     assert res.returncode == 5, res.stderr
     line = res.stderr.decode()
     assert line.count("\n") == 1 and line.startswith("streamkit: "), line
+    assert f"input path does not exist: {url.split(',')[-1]} (" in line or "cannot read" in line
     assert url.split(",")[-1] in line and reason in line, line
     assert not marker_mapper.exists()
     assert not (tmp_path / "out").exists()
@@ -221,3 +229,21 @@ def test_plan_splits_cuts_only_ranged_uncompressed_objects():
     spans = [(s.file.uri[-5:], s.start, s.length) for s in plan_splits(files, 1, 1, 100)]
     assert spans == [("a.txt", 0, 100), ("a.txt", 100, 100), ("a.txt", 200, 100),
                      ("b.txt", 0, -1), ("/c.gz", 0, -1), ("d.txt", 0, -1)]
+
+
+def test_object_removed_after_submission_is_one_line_with_the_reason(
+        s3_server, gcs_server, http_server, monkeypatch):
+    """A task that finds its object gone says why (issue 13 saw an empty reason)."""
+    for name, value in {**s3_server.env, **gcs_server.env}.items():
+        monkeypatch.setenv(name, value)
+    buckets = [s3_server.bucket(), gcs_server.bucket()]
+    urls = [s3_server.put(buckets[0], "gone.txt", b"x\n" * 100),
+            gcs_server.put(buckets[1], "gone.txt", b"x\n" * 100), http_server.put("gone.txt", b"x\n")]
+    splits = plan_splits(expand_inputs(urls), 1, min_split_size=1, max_split_size=100)
+    s3_server.delete(buckets[0], "gone.txt")
+    gcs_server.delete(buckets[1], "gone.txt")
+    os.remove(os.path.join(http_server.directory, "gone.txt"))
+    assert len(splits) == 5
+    for split, reason in zip([splits[1], splits[3], splits[4]], ["NoSuchKey", "404", "404"]):
+        with pytest.raises(InputError, match=f"cannot (read|open) input {split.file.uri}.*{reason}"):
+            list(read_split(split))
