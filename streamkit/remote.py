@@ -79,7 +79,7 @@ def reason_of(err: BaseException) -> str:
     found = _ERRNO_TEXT.search(text)
     if found and type(err).__module__.split(".")[0] in ("requests", "urllib3", "botocore"):
         return f"{found.group(1).strip()} ({type(err).__name__})"
-    return text.splitlines()[0] if text else type(err).__name__
+    return " ".join(text.split()) if text else type(err).__name__  # one line, all of it
 
 
 def _need(module: str, scheme: str, extra: str):

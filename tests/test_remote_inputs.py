@@ -1,5 +1,6 @@
-"""Remote inputs for real: ``s3://`` on a local S3 server (moto), ``http://`` on local HTTP
-servers, read by real ``streamkit`` subprocesses (fixtures in conftest.py / remote_servers.py).
+"""Remote inputs for real: ``s3://`` on a local S3 server (moto), ``gs://`` on a GCS emulator,
+``http://`` on local HTTP servers, all on 127.0.0.1, read by real ``streamkit`` subprocesses
+(fixtures in conftest.py, servers in remote_servers.py).
 
 The reference for every remote job is the same job on the same bytes as local files: same
 splits, same part files, byte for byte.
@@ -48,7 +49,7 @@ def job(tmp_path, inputs, output, *extra, env=None):
 
 
 def local_and_remote_inputs(tmp_path, store):
-    """The same files in tmp_path/in and under s3://BUCKET/in/ (hidden ones included)."""
+    """The same files in tmp_path/in and under in/ in a new bucket (hidden ones included)."""
     bucket = store.bucket()
     files = {"a.txt": TRICKY, "b.txt": words(500, seed=3), "c.gz": gzip.compress(words(300)),
              "_SUCCESS": b"", ".hidden": b"never read\n"}
@@ -137,7 +138,8 @@ def test_http_range_reads_split_and_plain_server_reads_whole(tmp_path, script, h
 
 
 @pytest.mark.parametrize("case", ["s3 object", "s3 bucket", "gs object", "gs bucket",
-                                  "http 404", "http port closed", "one of two missing"])
+                                  "s3 endpoint down", "http 404", "http port closed",
+                                  "one of two missing"])
 def test_missing_remote_input_fails_at_submission(tmp_path, s3_server, gcs_server, http_server,
                                                   marker_mapper, case):
     """Exit 5 before any task runs, one line naming the URL and the reason, no output dir."""
@@ -153,13 +155,15 @@ def test_missing_remote_input_fails_at_submission(tmp_path, s3_server, gcs_serve
                                                   f"d/nope.gz/ in bucket {bucket}"),
         "gs bucket": ("gs://no-such-bucket-here/x.txt", "bucket no-such-bucket-here does not "
                                                         "exist"),
+        "s3 endpoint down": (good, 'Could not connect to the endpoint URL: "http://127.0.0.1:9/'),
         "http 404": (http_server.url("nope.txt"), "HTTP 404"),
         "http port closed": ("http://127.0.0.1:9/x", "Connection refused"),
         "one of two missing": (f"{good},s3://{bucket}/gone.gz", "no object gone.gz"),
     }[case]
     res = streamkit("run", "-input", url, "-output", "out", "-file", "mark.py",
                     "-mapper", "python3 mark.py", "-reducer", "cat", cwd=str(tmp_path),
-                    env={**s3_server.env, **gcs_server.env})
+                    env={**s3_server.env, **gcs_server.env,
+                         **({"AWS_ENDPOINT_URL": "http://127.0.0.1:9"} if "down" in case else {})})
     assert res.returncode == 5, res.stderr
     line = res.stderr.decode()
     assert line.count("\n") == 1 and line.startswith("streamkit: "), line
