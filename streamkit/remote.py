@@ -63,6 +63,11 @@ def _bucket_key(url: str) -> tuple[str, str]:
     return bucket, key
 
 
+def _root(url: str) -> str:
+    """``scheme://bucket`` (or ``hdfs://namenode``), no trailing slash."""
+    return url.split("://", 1)[0] + "://" + _bucket_key(url)[0]
+
+
 def missing(url: str, why: str) -> Missing:
     return Missing(f"input path does not exist: {url} ({why})")
 
@@ -116,20 +121,16 @@ class Store:
         a time as Hadoop's ``Globber`` does: a wildcard never crosses a ``/``."""
         components = url_path(pattern).strip("/").split("/")
         first = next(i for i, c in enumerate(components) if _GLOB_CHARS.search(c))
-        root = pattern[:len(pattern) - len(url_path(pattern))]
-        base = root + "/" + "".join(c + "/" for c in components[:first])
+        base = _root(pattern) + "/" + "".join(c + "/" for c in components[:first])
         try:
             level = [self.stat(base)] if first else [Entry(base, is_dir=True)]
         except Missing:
             return []
         for depth, component in enumerate(components[first:], first):
             last = depth == len(components) - 1
-            level = [child for entry in level if entry.is_dir for child in self._children(entry)
+            level = [child for entry in level if entry.is_dir for child in self.listdir(entry.url)
                      if fnmatch.fnmatchcase(child.name, component) and (last or child.is_dir)]
         return level
-
-    def _children(self, entry: Entry) -> list[Entry]:
-        return self.listdir(entry.url)
 
 
 def _client_cache(make):
@@ -183,7 +184,7 @@ class S3(Store):
     def listdir(self, url: str) -> list[Entry]:
         bucket, key = _bucket_key(url)
         prefix = key.rstrip("/") + "/" if key else ""
-        root = url.split("://", 1)[0] + f"://{bucket}/"
+        root = _root(url) + "/"
         entries = []
         try:
             pages = self.client().get_paginator("list_objects_v2").paginate(
@@ -334,7 +335,7 @@ class HDFS(Store):
 
     def listdir(self, url: str) -> list[Entry]:
         fs, path = self._connect(url)
-        root = url[:len(url) - len(url_path(url))]
+        root = _root(url)
         try:
             infos = fs.get_file_info(self.fs_mod.FileSelector(path))
         except Exception as err:
@@ -372,7 +373,7 @@ class Probe(Store):
 
 _STORES = {"s3": S3, "s3a": S3, "s3n": S3, "gs": GCS, "http": HTTP, "https": HTTP,
            "hdfs": HDFS, "viewfs": HDFS}
-_made: dict[str, Store] = {}
+_made: dict[type, Store] = {}
 
 
 def store(url: str) -> Store:
