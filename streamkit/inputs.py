@@ -11,9 +11,9 @@
 Compression is chosen by file-name suffix, case-sensitively, as Hadoop's
 ``CompressionCodecFactory`` does (``x.GZ`` is read as plain bytes there too). Every compressed
 file is one split: Hadoop can split ``.bz2`` by block, but the records are the same.
-Remote URLs (``s3://``, ``gs://``, ``http(s)://``, ``hdfs://``…) are opened by smart_open and
-are never listed: no globs or directories, size unknown, one split each.
-This is the only module that imports smart_open (lazily: local files use the stdlib codecs).
+Remote URLs (``s3://``, ``gs://``, ``http(s)://``, ``hdfs://``) follow the same rules: they are
+checked, sized and listed when the job is submitted (:mod:`streamkit.remote`), an uncompressed
+object is cut into splits read by range requests, and the same codecs decode them.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from streamkit.errors import InputError
 from streamkit.records import LineReader
+from streamkit.remote import reason_of, store, url_path
 
 BOM = b"\xef\xbb\xbf"
 SPLIT_SLOP = 1.1  # FileInputFormat: a tail up to 10 % over joins the last split
@@ -50,21 +51,24 @@ def _is_url(uri: str) -> bool:
 
 def _codec(uri: str) -> str | None:
     """The compression suffix of ``uri`` (query string ignored), or None for plain text."""
-    path = urlsplit(uri).path if _is_url(uri) else uri
-    return next((ext for ext in COMPRESSED if path.endswith(ext)), None)
+    if _is_url(uri):
+        uri = url_path(uri)
+    return next((ext for ext in COMPRESSED if uri.endswith(ext)), None)
 
 
 @dataclass(frozen=True)
 class InputFile:
-    """One file to read: an absolute local path or a URL, and its size when known."""
+    """One file to read: an absolute local path or a URL, and its size when known.
+    ``ranged``: a byte range can be read without what precedes it (a seek, a range request)."""
 
     uri: str
     size: int | None
+    ranged: bool = True
 
     @property
     def splittable(self) -> bool:
-        """Only a local regular uncompressed file can be cut into byte ranges (we must seek)."""
-        return not _is_url(self.uri) and self.size is not None and _codec(self.uri) is None
+        """Only an uncompressed file of known size that we can seek in is cut into ranges."""
+        return self.ranged and self.size is not None and _codec(self.uri) is None
 
     @property
     def file_uri(self) -> str:
@@ -153,16 +157,52 @@ def _dir_files(path: str) -> list[InputFile]:
     return [_local_file(e.path) for e in entries]
 
 
+def _remote_file(entry) -> InputFile:
+    _refuse_codec(entry.url)
+    return InputFile(entry.url, entry.size, entry.ranged)
+
+
+def _expand_url(element: str) -> list[InputFile]:
+    """A URL element, by the rules of the local ones below: globs, directories one level
+    deep (a sub-directory refused), hidden names ignored. Checked now, as Hadoop's
+    ``FileInputFormat`` does at submission, so a missing object fails before any task runs."""
+    fs = store(element)
+    if _GLOB_CHARS.search(url_path(element)):
+        if not fs.can_list:
+            raise InputError(f"input {element}: {urlsplit(element).scheme}:// cannot be listed, "
+                             "so globs are not expanded; name the objects one by one")
+        found = {e.url: e for alt in _expand_braces(element) for e in fs.glob(alt)}
+        matches = [found[url] for url in sorted(found) if not _hidden(url)]
+        if not matches:
+            raise InputError(f"input '{element}' matched no files; check the path or quote the "
+                             "glob (names starting with '_' or '.' are ignored, as in Hadoop)")
+    else:
+        matches = [fs.stat(element)]
+        if _hidden(element):
+            raise InputError(f"input '{element}' matched no files: Hadoop ignores names starting "
+                             "with '_' or '.'; rename it")
+    files = []
+    for match in matches:
+        if not match.is_dir:
+            files.append(_remote_file(match))
+            continue
+        for entry in sorted(fs.listdir(match.url), key=lambda e: e.url):
+            if _hidden(entry.url):
+                continue
+            if entry.is_dir:
+                raise InputError(f"input dir {match.url} contains sub-directory {entry.name}; "
+                                 "Hadoop refuses it (Not a file); remove it, or give -input "
+                                 f"'{match.url.rstrip('/')}/*' to read one level down")
+            files.append(_remote_file(entry))
+    return files
+
+
 def _expand_one(element: str) -> list[InputFile]:
     """One comma-list element: a URL, a glob, a directory or a file."""
     if not element:
         raise InputError("empty input path in -input; remove the stray comma")
     if _is_url(element):
-        if _GLOB_CHARS.search(urlsplit(element).path):
-            raise InputError(f"input {element}: streamkit does not list remote stores, so globs "
-                             "in URLs are not expanded; name the objects one by one")
-        _refuse_codec(element)
-        return [InputFile(element, None)]
+        return _expand_url(element)
     if element.startswith("file:"):
         element = urlsplit(element).path
     if _GLOB_CHARS.search(element):
@@ -275,6 +315,28 @@ def _zstd():
 
 _OWN_CODECS = {".deflate": zlib.decompressobj, ".zst": _zstd}
 _LOCAL_CODECS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+_STREAM_CODECS = {".gz": lambda raw: gzip.GzipFile(fileobj=raw, mode="rb"),
+                  ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}
+
+
+class _Owning(io.RawIOBase):
+    """A stdlib decoder over a remote stream that closes the stream with it (theirs do not)."""
+
+    def __init__(self, decoder, raw) -> None:
+        self._decoder, self._raw = decoder, raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        return self._decoder.readinto(b)
+
+    def close(self) -> None:
+        try:
+            self._decoder.close()
+        finally:
+            self._raw.close()
+            super().close()
 
 
 def _refuse_codec(uri: str) -> None:
@@ -289,12 +351,12 @@ def open_input(uri: str):
     codec = _codec(uri)
     try:
         if _is_url(uri):
-            import smart_open  # only remote inputs pay for its import (~0.1 s)
-
+            raw = store(uri).open(uri)  # only remote inputs import smart_open and clients
+            if codec in _STREAM_CODECS:
+                return io.BufferedReader(_Owning(_STREAM_CODECS[codec](raw), raw), 1 << 16)
             if codec in _OWN_CODECS:
-                raw = smart_open.open(uri, "rb", compression="disable")
                 return io.BufferedReader(_Decoded(raw, _OWN_CODECS[codec]), 1 << 16)
-            return smart_open.open(uri, "rb", compression=codec or "disable")
+            return raw
         path = uri[len("file:"):] if uri.startswith("file:") else uri
         if codec in _LOCAL_CODECS:
             return _LOCAL_CODECS[codec](path, "rb")
@@ -307,8 +369,10 @@ def open_input(uri: str):
                          "started?)") from None
     except PermissionError:
         raise _denied(uri) from None
+    except InputError:
+        raise
     except Exception as err:  # smart_open's transports raise their own types (botocore, http…)
-        raise InputError(f"cannot open input {uri}: {err}; check the path, URL and "
+        raise InputError(f"cannot open input {uri}: {reason_of(err)}; check the path, URL and "
                          "credentials") from err
 
 
@@ -319,16 +383,24 @@ def _read(fh, n: int, uri: str) -> bytes:
     except Exception as err:
         codec = _codec(uri)
         if codec is None:
-            raise InputError(f"cannot read input {uri}: {err}") from err
+            raise InputError(f"cannot read input {uri}: {reason_of(err)}") from err
         raise InputError(f"input {uri} is truncated or corrupt ({codec[1:]}: {err}); "
                          "re-create it or remove it from -input") from err
+
+
+def _seek(fh, pos: int, uri: str) -> None:
+    """A seek; on a remote object it is a request, which can fail (object gone, server down)."""
+    try:
+        fh.seek(pos)
+    except Exception as err:
+        raise InputError(f"cannot read input {uri} at byte {pos}: {reason_of(err)}") from err
 
 
 def _line_start_after(fh, pos: int, uri: str, chunk_size: int) -> int:
     """The first line start strictly after ``pos`` (or EOF): where ``LineRecordReader``
     resumes after discarding the line it lands in. A ``\\r`` ends a line unless a ``\\n``
     follows, so the byte after a ``\\r`` decides."""
-    fh.seek(pos)
+    _seek(fh, pos, uri)
     while True:
         buf = _read(fh, chunk_size, uri)
         if not buf:
@@ -381,10 +453,11 @@ def read_split(split: Split, chunk_size: int = 1 << 20) -> Iterator[bytes]:
                 raise ValueError(f"cannot start at byte {start} of unsplittable {uri}")
             yield from _records(fh, uri, chunk_size, float("inf"), strip_bom=True)
             return
-        stop = _line_start_after(fh, start + split.length, uri, chunk_size)
-        begin = _line_start_after(fh, start, uri, chunk_size) if start else 0
+        probe = min(chunk_size, 1 << 16)  # a remote seek is a request: fetch little past it
+        stop = _line_start_after(fh, start + split.length, uri, probe)
+        begin = _line_start_after(fh, start, uri, probe) if start else 0
         if begin < stop:
-            fh.seek(begin)
+            _seek(fh, begin, uri)
             yield from _records(fh, uri, chunk_size, stop - begin, strip_bom=not start)
 
 

@@ -137,9 +137,9 @@ def start_context(spec: JobSpec, options: SparkOptions, log_path: str | None = N
                        ("spark.task.maxFailures", str(attempts)),
                        ("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{props}")):
         conf.set(key, value)
-    if local:  # nothing listens beyond loopback; tasks run the driver's Python
+    if local:  # nothing listens beyond loopback; tasks run the driver's Python (its packages)
         conf.set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1")
-        conf.set("spark.pyspark.python", sys.executable)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # pyspark reads only this
     for key, value in options.conf:
         conf.set(key, value)
     quiet = log_path is not None and not options.verbose

@@ -90,3 +90,49 @@ def spark(sc, where, *args, stdout=None):
     with cwd(where):
         spec = hadoop_args.parse(list(args))
         return spark_engine.run_spark_job(spec, sc=sc, stdout=stdout)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server on 127.0.0.1 (moto); ``.env`` points a subprocess at it."""
+    from remote_servers import S3Server
+
+    server = S3Server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def gcs_server():
+    """A GCS emulator on 127.0.0.1; ``.env`` points a subprocess at it."""
+    from remote_servers import GCSServer
+
+    server = GCSServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["s3", "gs"])
+def object_store(request):
+    """Each object store in turn (same interface): run a test against S3 and GCS."""
+    return request.getfixturevalue({"s3": "s3_server", "gs": "gcs_server"}[request.param])
+
+
+@pytest.fixture(scope="session")
+def http_server(tmp_path_factory):
+    """An HTTP server on 127.0.0.1 with Range support, serving a fresh directory."""
+    from remote_servers import HTTPServer
+
+    server = HTTPServer(str(tmp_path_factory.mktemp("http-root")))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def plain_http_server(tmp_path_factory):
+    """Python's own ``http.server`` on 127.0.0.1: no Range support."""
+    from remote_servers import HTTPServer
+
+    server = HTTPServer(str(tmp_path_factory.mktemp("plain-http-root")), ranges=False)
+    yield server
+    server.stop()

@@ -334,14 +334,6 @@ def test_empty_comma_element(tmp_path):
         expand_inputs([str(tmp_path) + ","])
 
 
-def test_remote_urls_are_not_listed():
-    files = expand_inputs(["s3://bucket/logs/a.gz", "hdfs://nn/user/x/part-00000"])
-    assert files == [InputFile("s3://bucket/logs/a.gz", None),
-                     InputFile("hdfs://nn/user/x/part-00000", None)]
-    assert [(s.start, s.length) for s in plan_splits(files, 4)] == [(0, -1), (0, -1)]
-    with pytest.raises(InputError, match="globs in URLs are not expanded"):
-        expand_inputs(["s3://bucket/logs/*.gz"])
-
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
 def test_unreadable_file_chmod(tmp_path):
