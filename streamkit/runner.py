@@ -158,12 +158,15 @@ class JobReport:
     partition_records: list[int]
     num_maps: int
     warnings: list[str] = field(default_factory=list)
+    #: Peak RSS in bytes: ``driver`` (this process), ``map``/``reduce`` (each task's
+    #: successful attempt, in task order).  What ``--memory`` is meant to bound.
+    peak_rss: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"job_id": self.job_id, "output": self.output, "num_maps": self.num_maps,
                 "counters": {f"{g}.{n}": v for (g, n), v in sorted(self.counters.items())},
                 "phases": self.phases, "partition_records": self.partition_records,
-                "warnings": self.warnings}
+                "peak_rss": self.peak_rss, "warnings": self.warnings}
 
 
 def _cpu() -> float:
@@ -194,6 +197,7 @@ def run_job(spec: JobSpec, stdout=None,
         report.warnings = warnings
         if to_stdout:
             _cat_parts(committer.output, stdout or sys.stdout.buffer)
+        report.peak_rss["driver"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         return report
     except BaseException:
         scheduler.kill_all()
@@ -277,7 +281,11 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
         parts = [r["output"] for r in reduce_results if r.get("output")]
         _check_balance(counters, spec)
     committer.commit(parts)
-    return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records, job.num_maps)
+    peak_rss = {"map": [r.get("peak_rss", 0) for r in map_results]}
+    if spec.num_reducers:
+        peak_rss["reduce"] = [r.get("peak_rss", 0) for r in reduce_results]
+    return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records,
+                     job.num_maps, peak_rss=peak_rss)
 
 
 def _check_balance(counters: Counters, spec: JobSpec) -> None:

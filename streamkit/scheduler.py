@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import signal
 import traceback
@@ -54,6 +55,8 @@ def _child(fn: Callable, args: tuple, result_path: str) -> None:
     except BaseException as exc:  # a bug: keep the traceback in the task log
         result, code = {"error": f"internal error {type(exc).__name__}: {exc}",
                         "traceback": traceback.format_exc()}, 1
+    # The worker's own high-water RSS (Linux: KiB; fork starts it at the RSS inherited).
+    result["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     try:
         with open(result_path, "w") as f:
             json.dump(result, f)
