@@ -39,6 +39,8 @@ BLOCK_MEMORY = 1 << 20
 #: Lines per block handed out of an in-memory sort or a count expansion.
 BLOCK_LINES = 65536
 DEFAULT_FAN_IN = 32
+#: Count-sort a buffer only if at most one line in COUNT_RATIO is distinct.
+COUNT_RATIO = 8
 DEFAULT_MERGE_MEMORY = 64 << 20
 SORT_CHILDREN = 2  # buffers being sorted by forked children at once (parallel mode)
 
@@ -341,13 +343,21 @@ def count_sorted(lines: list[bytes], key, stable: bool):
     Mapper output repeats itself (``site\\t1``, ``word\\t1``): counting lines with a
     C-speed ``Counter`` and sorting only the distinct ones costs O(n + k log k) instead
     of O(n log n).  Identical lines are indistinguishable, so expanding the counts gives
-    exactly the sorted buffer.  Returns None when a sample shows few repeats, or for
+    exactly the sorted buffer.  Returns None when there are few repeats, or for
     ``stable`` sorts (equal keys with different lines must keep input order).
     """
     sample = min(len(lines), 1 << 16)
-    if stable or sample < 4096 or len(set(lines[:sample])) > sample // 4:
+    if stable or sample < 4096 or len(set(lines[:sample])) > sample // COUNT_RATIO:
         return None
-    counts = Counter(lines)
+    # Count a slice at a time and give up once too many of the lines seen are distinct:
+    # a buffer that is repetitive only at its start must not grow a Counter nearly as
+    # big as itself on top of it (at most ~10 % of the buffer's memory).
+    counts: Counter = Counter()
+    step = 1 << 18
+    for i in range(0, len(lines), step):
+        counts.update(lines[i:i + step])
+        if len(counts) > min(len(lines), i + step) // COUNT_RATIO:
+            return None
     return sorted(counts, key=key), counts
 
 

@@ -43,6 +43,9 @@ class MapOutputCollector:
         self.records = 0
         self.bytes = 0
         self.spilled_records = 0
+        # Per line: the buffered bytes object, plus what a spill adds (its slot in a
+        # partition's list, Timsort's scratch), so the spill itself fits the budget too.
+        self._overhead = LINE_OVERHEAD + 4 + (8 if num_partitions > 1 else 0)
 
     def add(self, block: bytes) -> None:
         """Take a ``\\n``-terminated block of map output lines."""
@@ -56,7 +59,7 @@ class MapOutputCollector:
         if self.by_line and not self.order.whole_line_ok(block):
             self.by_line = False
         self.buffer += lines
-        self.used += len(block) + LINE_OVERHEAD * n
+        self.used += len(block) + self._overhead * n
         if self.used >= self.budget:
             self.spill()
 
