@@ -25,7 +25,7 @@ from streamkit.errors import JobFailed
 from streamkit.extsort import Order
 from streamkit.inputs import Split, expand_inputs, plan_splits
 from streamkit.partition import cached, hash_partition
-from streamkit.scheduler import Scheduler
+from streamkit.scheduler import Scheduler, peak_rss
 from streamkit.spec import JobSpec
 from streamkit.task import Counters, link_files
 
@@ -197,7 +197,7 @@ def run_job(spec: JobSpec, stdout=None,
         report.warnings = warnings
         if to_stdout:
             _cat_parts(committer.output, stdout or sys.stdout.buffer)
-        report.peak_rss["driver"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        report.peak_rss["driver"] = peak_rss()
         return report
     except BaseException:
         scheduler.kill_all()
