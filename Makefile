@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,7 +38,10 @@ bench: $(STAMP) ## benchmarks against GNU sort and the Unix pipeline (minutes)
 	$(PY) bench/bench_spark.py
 	$(PY) bench/bench_helpers.py
 
+bench-large: $(STAMP) ## hot key (20M values) and MalStone A on 50M records: memory bounded (long)
+	$(PY) bench/bench_large.py
+
 clean: ## remove the venv and build debris
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
 
-.PHONY: help setup java test demo bench clean
+.PHONY: help setup java test demo bench bench-large clean

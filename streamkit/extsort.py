@@ -33,9 +33,15 @@ from streamkit.records import key_of
 #: Approximate bytes of memory per buffered line beyond its own length: the bytes object
 #: header (33) plus the list slot (8), rounded up to the allocator's 16-byte steps.
 LINE_OVERHEAD = 56
-#: Lines per block handed between the merge and its consumer.
-BLOCK_BYTES = 1 << 18
+#: Memory (line bytes + LINE_OVERHEAD each) of one block read from a run while merging,
+#: at most: large enough that per-block Python work is negligible, small enough to cache.
+BLOCK_MEMORY = 1 << 20
+#: Lines per block handed out of an in-memory sort or a count expansion.
+BLOCK_LINES = 65536
 DEFAULT_FAN_IN = 32
+#: Count-sort a buffer only if at most one line in COUNT_RATIO is distinct.
+COUNT_RATIO = 8
+DEFAULT_MERGE_MEMORY = 64 << 20
 SORT_CHILDREN = 2  # buffers being sorted by forked children at once (parallel mode)
 
 
@@ -143,8 +149,9 @@ class ExternalSorter:
     """
 
     def __init__(self, order: Order, budget: int, tmpdir: str | None = None,
-                 fan_in: int = DEFAULT_FAN_IN, parallel: bool = False):
+                 fan_in: int = DEFAULT_FAN_IN, parallel: bool = False, count: bool = True):
         self.order, self.budget, self.fan_in = order, max(budget, 1 << 16), max(fan_in, 2)
+        self.count = count  # may sort a repetitive buffer by counting (see count_sorted)
         self._tmpdir_parent = tmpdir
         self._tmpdir: str | None = None
         self._lines: list[bytes] = []
@@ -182,6 +189,11 @@ class ExternalSorter:
             self._tmpdir = None
 
     @property
+    def by_line(self) -> bool:
+        """Whether whole-line order is key order for every record added."""
+        return self._by_line
+
+    @property
     def key(self):
         return None if self._by_line else self.order.key
 
@@ -209,7 +221,7 @@ class ExternalSorter:
         if not self._lines:
             return
         path = self._new_run_path()
-        counted = count_sorted(self._lines, self.key, self.order.stable)
+        counted = self.count and count_sorted(self._lines, self.key, self.order.stable)
         if counted:
             write_counted(path, *counted)
         elif self.parallel:
@@ -263,33 +275,38 @@ class ExternalSorter:
         """Yield all records, sorted, as lists of lines; merges runs if any were spilled."""
         if not self.runs:
             lines, self._lines = self._lines, []
-            counted = count_sorted(lines, self.key, self.order.stable)
+            counted = self.count and count_sorted(lines, self.key, self.order.stable)
             if counted:
                 yield from expand(*counted)
                 return
             lines.sort(key=self.key)
-            for i in range(0, len(lines), 65536):
-                yield lines[i:i + 65536]
+            for i in range(0, len(lines), BLOCK_LINES):
+                yield lines[i:i + BLOCK_LINES]
             return
         self.spill()
         self._wait_for_children(keep=0)
         yield from merge_files([(p, 0, -1) for p in self.runs], self.key, self.fan_in,
-                               self._new_run_path, self.order.stable, owned=True)
+                               self._new_run_path, self.order.stable, owned=True,
+                               memory=self.budget)
 
 
 def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
                 new_path: Callable[[], str], stable: bool = False,
-                owned: bool = False) -> Iterator[list[bytes]]:
+                owned: bool = False, memory: int = DEFAULT_MERGE_MEMORY) -> Iterator[list[bytes]]:
     """Merge sorted runs ``(path, offset, length)`` with at most ``fan_in`` open at once.
 
     Past ``fan_in`` runs, groups of ``fan_in`` are first merged into new files named by
     ``new_path()`` (more passes as needed).  Inputs are deleted once merged only if
     ``owned``; intermediate files always are.
+
+    Memory stays within ``memory`` whatever the number, size or content of the runs:
+    each open run holds one block of ``memory / (3 × runs open)`` (see :func:`read_run`),
+    and a merged block is at most the sum of those.
     """
-    block = max(1 << 14, min(BLOCK_BYTES, (64 << 20) // max(fan_in, 1)))
     made: set[str] = set()
     while len(runs) > fan_in:
         merged = []
+        share = block_memory(memory, fan_in)
         for i in range(0, len(runs), fan_in):
             group = runs[i:i + fan_in]
             if len(group) == 1:
@@ -297,7 +314,8 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
                 continue
             path = new_path()
             with disk_errors(path, sum(r[2] for r in group)), open(path, "wb") as out:
-                for lines in merge_blocks([read_run(*r, block_bytes=block) for r in group], key, stable):
+                for lines in merge_blocks([read_run(*r, memory=share) for r in group], key,
+                                          stable, share):
                     out.write(b"\n".join(lines) + b"\n")
             for r in group:
                 if owned or r[0] in made:
@@ -305,7 +323,18 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
             made.add(path)
             merged.append((path, 0, -1))
         runs = merged
-    yield from merge_blocks([read_run(*r, block_bytes=block) for r in runs], key, stable)
+    share = block_memory(memory, len(runs))
+    yield from merge_blocks([read_run(*r, memory=share) for r in runs], key, stable, share)
+
+
+def block_memory(memory: int, runs: int) -> int:
+    """Memory for one run's block when ``runs`` are merged within ``memory``.
+
+    A third of ``memory`` goes to the blocks held (one per run), a third to the next
+    blocks read while the merged block still holds the last ones, a third to the
+    consumer's copy of the merged block.
+    """
+    return max(1 << 12, min(BLOCK_MEMORY, memory // (3 * max(runs, 1))))
 
 
 def count_sorted(lines: list[bytes], key, stable: bool):
@@ -314,39 +343,57 @@ def count_sorted(lines: list[bytes], key, stable: bool):
     Mapper output repeats itself (``site\\t1``, ``word\\t1``): counting lines with a
     C-speed ``Counter`` and sorting only the distinct ones costs O(n + k log k) instead
     of O(n log n).  Identical lines are indistinguishable, so expanding the counts gives
-    exactly the sorted buffer.  Returns None when a sample shows few repeats, or for
+    exactly the sorted buffer.  Returns None when there are few repeats, or for
     ``stable`` sorts (equal keys with different lines must keep input order).
     """
     sample = min(len(lines), 1 << 16)
-    if stable or sample < 4096 or len(set(lines[:sample])) > sample // 4:
+    if stable or sample < 4096 or len(set(lines[:sample])) > sample // COUNT_RATIO:
         return None
-    counts = Counter(lines)
+    # Count a slice at a time and give up once too many of the lines seen are distinct:
+    # a buffer that is repetitive only at its start must not grow a Counter nearly as
+    # big as itself on top of it (at most ~10 % of the buffer's memory).
+    counts: Counter = Counter()
+    step = 1 << 18
+    for i in range(0, len(lines), step):
+        counts.update(lines[i:i + step])
+        if len(counts) > min(len(lines), i + step) // COUNT_RATIO:
+            return None
     return sorted(counts, key=key), counts
 
 
-def expand(distinct: list[bytes], counts: Counter, size: int = 65536) -> Iterator[list[bytes]]:
-    """Yield the counted lines back in order, as lists of about ``size`` lines."""
+def expand(distinct: list[bytes], counts: Counter, size: int = BLOCK_LINES) -> Iterator[list[bytes]]:
+    """Yield the counted lines back in order, as lists of at most ``size`` lines
+    (a line counted 20M times comes back in pieces, never as one 20M-slot list)."""
     out: list[bytes] = []
     for line in distinct:
-        out += [line] * counts[line]
-        if len(out) >= size:
-            yield out
-            out = []
+        n = counts[line]
+        while n:
+            take = min(n, size - len(out))
+            out += [line] * take
+            n -= take
+            if len(out) >= size:
+                yield out
+                out = []
     if out:
         yield out
 
 
 def counted_bytes(distinct: list[bytes], counts: Counter, size: int = 1 << 20) -> Iterator[bytes]:
-    """The counted lines as ``\\n``-terminated bytes, in chunks of about ``size`` bytes."""
+    """The counted lines as ``\\n``-terminated bytes, in chunks of about ``size`` bytes
+    (a line repeated many times is cut into chunks too)."""
     parts: list[bytes] = []
     held = 0
     for line in distinct:
-        data = (line + b"\n") * counts[line]
-        parts.append(data)
-        held += len(data)
-        if held >= size:
-            yield b"".join(parts)
-            parts, held = [], 0
+        data = line + b"\n"
+        n = counts[line]
+        while n:
+            take = min(n, max(1, (size - held) // len(data)))
+            parts.append(data * take)
+            held += len(data) * take
+            n -= take
+            if held >= size or n:
+                yield b"".join(parts)
+                parts, held = [], 0
     if parts:
         yield b"".join(parts)
 
@@ -366,14 +413,22 @@ def write_run(path: str, lines: list[bytes]) -> None:
 
 
 def read_run(path: str, offset: int = 0, length: int = -1,
-             block_bytes: int = BLOCK_BYTES) -> Iterator[list[bytes]]:
-    """Yield a run file (or its ``length`` bytes from ``offset``) as lists of lines."""
+             memory: int = BLOCK_MEMORY) -> Iterator[list[bytes]]:
+    """Yield a run file (or its ``length`` bytes from ``offset``) as lists of lines.
+
+    Each list takes about ``memory`` bytes (its lines plus ``LINE_OVERHEAD`` each): the
+    read size adapts to the line lengths seen, starting from the worst case (one-byte
+    lines), so short lines cannot blow a block up.  Only a single line longer than
+    that is held whole.
+    """
+    worst = LINE_OVERHEAD + 2
+    size = max(1 << 12, memory * 2 // worst)
     with open(path, "rb") as f:
         f.seek(offset)
         left = length if length >= 0 else float("inf")
         held: list[bytes] = []  # pieces of a line longer than a block: joined once
         while left > 0:
-            chunk = f.read(int(min(block_bytes, left)))
+            chunk = f.read(int(min(size, left)))
             if not chunk:
                 break
             left -= len(chunk)
@@ -382,6 +437,8 @@ def read_run(path: str, offset: int = 0, length: int = -1,
                 continue
             lines = (b"".join(held) + chunk if held else chunk).split(b"\n")
             held = [lines.pop()]
+            n = len(chunk)
+            size = max(1 << 12, memory * n // (n + LINE_OVERHEAD * len(lines)))
             yield lines
         tail = b"".join(held)
         if tail:  # runs always end in "\n"; tolerate a foreign file
@@ -389,19 +446,23 @@ def read_run(path: str, offset: int = 0, length: int = -1,
 
 
 def merge_blocks(runs: list[Iterator[list[bytes]]], key=None,
-                 stable: bool = False) -> Iterator[list[bytes]]:
+                 stable: bool = False, memory: int = BLOCK_MEMORY) -> Iterator[list[bytes]]:
     """Merge sorted runs given as iterators of sorted blocks; yield sorted blocks.
 
     Equivalent to ``sorted(chain(*runs), key=key)`` cut into lists, but streams, holding
-    one block per run.  With ``stable`` equal keys keep run order (heap merge, slower).
+    one block per run.  With ``stable`` equal keys keep run order (heap merge, slower),
+    and blocks take about ``memory`` bytes.
     """
     if stable:
         merged = heapq.merge(*(chain.from_iterable(r) for r in runs), key=key)
+        n = max(1, memory // (LINE_OVERHEAD + 2))
         while True:
-            block = [line for _, line in zip(range(65536), merged)]
+            block = [line for _, line in zip(range(n), merged)]
             if not block:
                 return
             yield block
+            used = sum(map(len, block)) + LINE_OVERHEAD * len(block)
+            n = max(1, min(BLOCK_LINES, memory * len(block) // used))
     heads: list[list[bytes]] = []
     sources: list[Iterator[list[bytes]]] = []
     for run in runs:

@@ -10,11 +10,17 @@ read their segment of every spill of every map task.
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import Callable, Iterable, Iterator
 
 from streamkit.errors import disk_errors
-from streamkit.extsort import LINE_OVERHEAD, Order, count_sorted, counted_bytes, expand
+from streamkit.extsort import (BLOCK_LINES, LINE_OVERHEAD, ExternalSorter, Order, count_sorted,
+                               counted_bytes, expand)
 from streamkit.records import split_key_value
+
+#: Share of the budget for sorting one partition's combiner output (it spills past that)
+#: while the rest of the spilled buffer is still held.
+COMBINER_SHARE = 8
+
 
 class MapOutputCollector:
     """Collect one map task's output lines into sorted, partitioned spill files.
@@ -26,7 +32,8 @@ class MapOutputCollector:
 
     def __init__(self, workdir: str, num_partitions: int, part_of: Callable[[bytes], int],
                  order: Order, budget: int,
-                 combine: Callable[[int, list[bytes]], list[bytes]] | None = None):
+                 combine: Callable[[int, Iterable[list[bytes]], Callable[[bytes], None]], None]
+                 | None = None):
         self.workdir, self.R, self.part_of = workdir, num_partitions, part_of
         self.order, self.budget, self.combine = order, budget, combine
         self.buffer: list[bytes] = []
@@ -36,6 +43,9 @@ class MapOutputCollector:
         self.records = 0
         self.bytes = 0
         self.spilled_records = 0
+        # Per line: the buffered bytes object, plus what a spill adds (its slot in a
+        # partition's list, Timsort's scratch), so the spill itself fits the budget too.
+        self._overhead = LINE_OVERHEAD + 4 + (8 if num_partitions > 1 else 0)
 
     def add(self, block: bytes) -> None:
         """Take a ``\\n``-terminated block of map output lines."""
@@ -49,7 +59,7 @@ class MapOutputCollector:
         if self.by_line and not self.order.whole_line_ok(block):
             self.by_line = False
         self.buffer += lines
-        self.used += len(block) + LINE_OVERHEAD * n
+        self.used += len(block) + self._overhead * n
         if self.used >= self.budget:
             self.spill()
 
@@ -84,32 +94,54 @@ class MapOutputCollector:
         del lines
         segments = []
         offset = 0
+        by_line = self.by_line
         with disk_errors(path, self.used), open(path, "wb", buffering=1 << 20) as out:
             for part, lines in enumerate(parts):
-                if counts is not None and lines and self.combine is None:
+                if not lines:
+                    chunks, records = (), 0
+                elif self.combine is not None:
+                    blocks = expand(lines, counts) if counts is not None else _slices(lines)
+                    sorter = ExternalSorter(self.order, self.budget // COMBINER_SHARE,
+                                            self.workdir, count=False)
+                    chunks, records = self._combined(sorter, part, blocks), None
+                elif counts is not None:
                     chunks, records = counted_bytes(lines, counts), sum(map(counts.__getitem__, lines))
                 else:
-                    if counts is not None:
-                        lines = [line for group in expand(lines, counts) for line in group]
-                    if lines and self.combine is not None:
-                        lines = self.combine(part, lines)
-                        lines.sort(key=self.order.key)  # a combiner that breaks order must not break the merge
-                    chunks = (b"\n".join(lines[i:i + 65536]) + b"\n" for i in range(0, len(lines), 65536))
-                    records = len(lines)
+                    chunks, records = (b"\n".join(b) + b"\n" for b in _slices(lines)), len(lines)
                 size = 0
                 for data in chunks:
                     out.write(data)
                     size += len(data)
+                if records is None:
+                    records, by_line = sorter.records, by_line and sorter.by_line
                 segments.append([offset, size, records])
                 self.spilled_records += records
                 offset += size
                 parts[part] = []
-        self.spills.append({"path": path, "segments": segments, "by_line": self.by_line})
+        self.spills.append({"path": path, "segments": segments, "by_line": by_line})
         self.used = 0
+
+    def _combined(self, sorter: ExternalSorter, part: int,
+                  blocks: Iterable[list[bytes]]) -> Iterator[bytes]:
+        """Run the combiner over one partition's sorted lines; yield its output re-sorted
+        (a combiner that breaks order must not break the merge).
+
+        ``sorter`` holds a share of the budget and spills past it, so neither a
+        combiner's input nor its output is ever held whole.
+        """
+        with sorter:
+            self.combine(part, blocks, sorter.add)
+            for lines in sorter.sorted_blocks():
+                yield b"\n".join(lines) + b"\n"
 
     def finish(self) -> list[dict]:
         self.spill()
         return self.spills
+
+
+def _slices(lines: list[bytes]) -> Iterator[list[bytes]]:
+    for i in range(0, len(lines), BLOCK_LINES):
+        yield lines[i:i + BLOCK_LINES]
 
 
 def to_reduce_input(lines: list[bytes], sep: bytes, nfields: int, rsep: bytes) -> list[bytes]:

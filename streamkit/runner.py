@@ -29,7 +29,7 @@ from streamkit.extsort import Order
 from streamkit.inputs import Split, expand_inputs, plan_splits
 from streamkit.partition import cached, hash_partition
 from streamkit.private import check_temp_parent, log_dir
-from streamkit.scheduler import Scheduler
+from streamkit.scheduler import Scheduler, peak_rss
 from streamkit.spec import IO_KEYS, JobSpec
 from streamkit.task import Counters, link_files
 
@@ -275,12 +275,15 @@ class JobReport:
     partition_records: list[int]
     num_maps: int
     warnings: list[str] = field(default_factory=list)
+    #: Peak RSS in bytes: ``driver`` (this process), ``map``/``reduce`` (each task's
+    #: successful attempt, in task order).  What ``--memory`` is meant to bound.
+    peak_rss: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {"job_id": self.job_id, "output": self.output, "num_maps": self.num_maps,
                 "counters": {f"{g}.{n}": v for (g, n), v in sorted(self.counters.items())},
                 "phases": self.phases, "partition_records": self.partition_records,
-                "warnings": self.warnings}
+                "peak_rss": self.peak_rss, "warnings": self.warnings}
 
 
 def _cpu() -> float:
@@ -313,6 +316,7 @@ def run_job(spec: JobSpec, stdout=None,
         report.warnings = warnings
         if to_stdout:
             cat_parts(committer.output, stdout or sys.stdout.buffer)
+        report.peak_rss["driver"] = peak_rss()
         return report
     except BaseException:
         scheduler.kill_all()
@@ -399,7 +403,11 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
         parts = [r["output"] for r in reduce_results if r.get("output")]
         check_balance(counters, spec)
     committer.commit(parts)
-    return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records, job.num_maps)
+    peak_rss = {"map": [r.get("peak_rss", 0) for r in map_results]}
+    if spec.num_reducers:
+        peak_rss["reduce"] = [r.get("peak_rss", 0) for r in reduce_results]
+    return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records,
+                     job.num_maps, peak_rss=peak_rss)
 
 
 #: keys that make streamkit cut splits exactly as Hadoop's old-API FileInputFormat does

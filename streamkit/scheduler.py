@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import signal
 import traceback
@@ -55,11 +56,28 @@ def _child(fn: Callable, args: tuple, result_path: str) -> None:
     except BaseException as exc:  # a bug: keep the traceback in the task log
         result, code = {"error": f"internal error {type(exc).__name__}: {exc}",
                         "traceback": traceback.format_exc()}, 1
+    result["peak_rss"] = peak_rss()
     try:
         with open(result_path, "w") as f:
             json.dump(result, f)
     finally:
         os._exit(code)
+
+
+def peak_rss() -> int:
+    """This process's high-water RSS in bytes: what ``--memory`` bounds.
+
+    The kernel's VmHWM where there is one; ``ru_maxrss`` would also count the memory of
+    whatever process exec'd us (Linux folds the pre-exec high-water mark into it).
+    """
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
 class Scheduler:

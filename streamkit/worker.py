@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Callable, Iterable, Iterator
 
 from streamkit import aggregate
-from streamkit.extsort import merge_files
+from streamkit.extsort import LINE_OVERHEAD, merge_files
 from streamkit.inputs import read_split, read_split_keyed
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
@@ -233,36 +233,58 @@ def run_map(task) -> dict:
 
 
 def _combiner(task, counters: Counters):
-    """The combiner as a function over one partition's sorted lines (one process per call)."""
+    """The combiner as a function that streams one partition's sorted lines (blocks of
+    lines) through a new combiner process and hands its output, as map-output lines,
+    to ``sink`` block by block."""
     spec = task.job.spec
     calls = [0]
+    same = (spec.reduce_output_sep == spec.map_output_sep
+            and spec.reduce_key_fields == spec.map_key_fields)
 
-    def combine(part: int, lines: list[bytes]) -> list[bytes]:
-        records = reduce_input(lines, spec)
-        out: list[bytes] = []
+    def combine(part: int, blocks: Iterable[list[bytes]], sink: Callable[[bytes], None]) -> None:
+        data = (b"\n".join(reduce_input(lines, spec)) + b"\n" for lines in blocks)
+        written = [0]
 
         def collect(block: bytes) -> None:
-            if block:
-                out.extend(block.split(b"\n")[:-1])
+            if not block:
+                return
+            if same:
+                written[0] += block.count(b"\n")
+                sink(block)
+                return
+            lines = block.split(b"\n")
+            lines.pop()
+            written[0] += len(lines)
+            sink(b"\n".join(from_combiner_output(lines, spec.reduce_output_sep, spec.reduce_key_fields,
+                                                 spec.map_output_sep, spec.map_key_fields)) + b"\n")
 
         calls[0] += 1
-        data = (b"\n".join(records[i:i + 65536]) + b"\n" for i in range(0, len(records), 65536))
-        run_command(spec.combiner, task, data, collect, counters,
-                    suffix=f".combine{calls[0]}").check_consumed("combiner")
-        counters.incr(FRAMEWORK, "Combine input records", len(lines))
-        counters.incr(FRAMEWORK, "Combine output records", len(out))
-        return from_combiner_output(out, spec.reduce_output_sep, spec.reduce_key_fields,
-                                    spec.map_output_sep, spec.map_key_fields)
+        feeder = run_command(spec.combiner, task, data, collect, counters,
+                             suffix=f".combine{calls[0]}")
+        feeder.check_consumed("combiner")
+        counters.incr(FRAMEWORK, "Combine input records", feeder.total_records)
+        counters.incr(FRAMEWORK, "Combine output records", written[0])
 
-    def combine_builtin(part: int, lines: list[bytes]) -> list[bytes]:
+    def combine_builtin(part: int, blocks: Iterable[list[bytes]], sink: Callable[[bytes], None]) -> None:
         sep, nfields = spec.map_output_sep, task.job.order().nfields
-        out: list[bytes] = []
-        for key, values in run_builtin(spec.combiner, task, [lines], False):
+        read, written, out = [0], 0, []
+
+        def counted() -> Iterator[list[bytes]]:
+            for lines in blocks:
+                read[0] += len(lines)
+                yield lines
+
+        for key, values in run_builtin(spec.combiner, task, counted(), False):
             for value in values:  # back to a map output line that splits into (key, value)
                 out.append(key if not value and key.count(sep) < nfields - 1 else key + sep + value)
-        counters.incr(FRAMEWORK, "Combine input records", len(lines))
-        counters.incr(FRAMEWORK, "Combine output records", len(out))
-        return out
+            if len(out) >= 8192:
+                sink(b"\n".join(out) + b"\n")
+                written, out = written + len(out), []
+        if out:
+            sink(b"\n".join(out) + b"\n")
+            written += len(out)
+        counters.incr(FRAMEWORK, "Combine input records", read[0])
+        counters.incr(FRAMEWORK, "Combine output records", written)
 
     return combine_builtin if aggregate.is_builtin(spec.combiner) else combine
 
@@ -294,16 +316,27 @@ def run_builtin(command: str, task, blocks: Iterable[list[bytes]],
 
 # ---------------------------------------------------------------- reduce side
 
-def whole_runs(blocks: Iterable[list[bytes]], order, by_line: bool) -> Iterator[list[bytes]]:
-    """Re-cut sorted blocks so that no run of equal keys straddles two blocks."""
+def whole_runs(blocks: Iterable[list[bytes]], order, by_line: bool,
+               limit: int) -> Iterator[list[bytes]]:
+    """Re-cut sorted blocks so that no run of equal keys straddles two blocks, unless
+    the run alone takes more than ``limit`` bytes: then it comes in pieces of about that."""
     held: list[bytes] = []
+    held_size = 0
     for lines in blocks:
+        size = sum(map(len, lines)) + LINE_OVERHEAD * len(lines)
         if held:
             lines = held + lines
         start = order.last_run_start(lines, by_line)
-        held = lines[start:]
         if start:
+            held = lines[start:]
+            held_size = sum(map(len, held)) + LINE_OVERHEAD * len(held)
             yield lines[:start]
+        else:
+            held = lines
+            held_size += size
+        if held_size > limit:
+            yield held
+            held, held_size = [], 0
     if held:
         yield held
 
@@ -329,24 +362,39 @@ class ReduceFeed:
 
     Every line becomes ``key + SEP + value`` (separator even for an empty value).  In
     the default layout only key-only lines need it, and within a run of equal keys those
-    sort first, so they are found per run, not per line.
+    sort first, so they are found per run, not per line.  Blocks are passed on as the
+    merge makes them, so a key's values stream through in blocks however many there are;
+    a group that continues from the previous block is not counted again.
     """
 
-    def __init__(self, spec, order, by_line: bool, rng: random.Random | None):
+    def __init__(self, spec, order, by_line: bool, rng: random.Random | None,
+                 window: int = 0):
         self.spec, self.order, self.by_line, self.rng = spec, order, by_line, rng
+        self.window = window  # --shuffle-values: largest piece of a group shuffled at once
         self.records = 0
         self.groups = 0
+        self._last_key: bytes | None = None
         sep = spec.map_output_sep
         self.simple = (by_line and sep == spec.reduce_input_sep and spec.map_key_fields == 1
                        and len(sep) == 1 and not spec.map_output_keyonly
                        and not spec.reduce_input_keyonly)
 
+    def count(self, lines: list[bytes]) -> list[tuple[bytes, int, int]]:
+        """Count ``lines`` (one sorted block) and its groups; return its key runs."""
+        runs = list(self.order.key_runs(lines, self.by_line))
+        self.records += len(lines)
+        self.groups += len(runs) - (runs[0][0] == self._last_key)
+        self._last_key = runs[-1][0]
+        return runs
+
     def blocks(self, merged: Iterable[list[bytes]]) -> Iterator[bytes]:
         spec, rsep, rng = self.spec, self.spec.reduce_input_sep, self.rng
-        for lines in whole_runs(merged, self.order, self.by_line):
-            self.records += len(lines)
-            runs = list(self.order.key_runs(lines, self.by_line))
-            self.groups += len(runs)
+        if rng is not None:  # shuffle whole groups (up to the window), so keep them whole
+            merged = whole_runs(merged, self.order, self.by_line, self.window)
+        for lines in merged:
+            if not lines:
+                continue
+            runs = self.count(lines)
             if self.simple:
                 for key, i, j in runs:
                     while i < j and lines[i] == key:
@@ -360,7 +408,9 @@ class ReduceFeed:
                         group = lines[i:j]
                         rng.shuffle(group)
                         lines[i:j] = group
-            yield b"\n".join(lines) + b"\n"
+            data = b"\n".join(lines) + b"\n"
+            del lines, runs  # free this block before the merge makes the next one
+            yield data
 
 
 def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dict:
@@ -368,9 +418,11 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
     job, spec = task.job, task.job.spec
     counters = Counters()
     order = job.order()
-    merged = merge_files(segments, None if by_line else order.key, job.fan_in, task.new_tmp_path)
     rng = random.Random(job.seed * 1000003 + task.index) if spec.shuffle_values else None
-    feed = ReduceFeed(spec, order, by_line, rng)
+    window = spec.memory // 4 if rng is not None else 0
+    merged = merge_files(segments, None if by_line else order.key, job.fan_in, task.new_tmp_path,
+                         memory=spec.memory - window)
+    feed = ReduceFeed(spec, order, by_line, rng, window)
     if spec.reducer is None:  # IdentityReducer: (key, value) straight to the part file
         out = TextOutput(task.output_path, spec.map_output_sep, spec.map_key_fields,
                          spec.output_sep, spec.map_output_keyonly, spec.lazy_output)
@@ -381,9 +433,11 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
                          spec.output_sep, spec.reduce_output_keyonly, spec.lazy_output)
     try:
         if spec.reducer is None:
-            for lines in whole_runs(merged, order, by_line):
+            for lines in merged:
                 feed.records += len(lines)
-                out.write_block(b"\n".join(lines) + b"\n")
+                data = b"\n".join(lines) + b"\n"
+                del lines
+                out.write_block(data)
         elif aggregate.is_builtin(spec.reducer):
             feed.groups = _reduce_builtin(spec.reducer, task, feed, merged, by_line, out)
         elif not segments:  # Hadoop runs the reducer on no input and discards its output
