@@ -309,10 +309,12 @@ class JobReport:
         self.partitions = [{"partition": i, **result.get("stats", {})}
                            for i, result in enumerate(reduce_results)]
         for phase, tasks in (("map", self.map_tasks), ("reduce", self.partitions)):
-            if phase in self.phases and tasks:
+            if tasks:
+                totals = self.phases.setdefault(phase, {"tasks": len(tasks)})
                 for name in ("records_in", "bytes_in", "records_out", "bytes_out"):
-                    self.phases[phase][name] = sum(t.get(name, 0) for t in tasks)
-                self.phases[phase]["task_wall_s"] = round(sum(t.get("wall_s", 0) for t in tasks), 3)
+                    totals[name] = sum(t.get(name, 0) for t in tasks)
+                for name in ("wall_s", "cpu_s"):
+                    totals["task_" + name] = round(sum(t.get(name, 0) for t in tasks), 3)
 
 
 def _cpu() -> float:

@@ -251,14 +251,13 @@ def run_map(task) -> dict:
                                   job.order(), spec.memory,
                                   _combiner(task, counters) if spec.combiner else None)
         add = sink.add
-    records = in_bytes = 0
+    records = in_bytes = previous = 0
     if task.split.previous:  # --merge-previous: a previous run's reducer output lines
         for block in previous_output(task):
             add(block)
-            records += block.count(b"\n")
+            previous += block.count(b"\n")
             in_bytes += len(block)
-        counters.incr(sampling.GROUP, PREVIOUS, records)
-        records = 0  # no map input: these records skip the mapper
+        counters.incr(sampling.GROUP, PREVIOUS, previous)  # no map input: they skip the mapper
     elif spec.mapper is None:
         for block in identity_map_output(task):
             records += block.count(b"\n")
@@ -276,13 +275,13 @@ def run_map(task) -> dict:
         sink.close()
         counters.incr(FRAMEWORK, "Map output records", sink.records)
         return {"counters": counters.to_json(), "output": sink.path if os.path.exists(sink.path) else None,
-                "stats": task_stats(started, records, in_bytes, sink.records, sink.bytes)}
+                "stats": task_stats(started, records or previous, in_bytes, sink.records, sink.bytes)}
     spills = sink.finish()
     counters.incr(FRAMEWORK, "Map output records", sink.records)
     counters.incr(FRAMEWORK, "Map output bytes", sink.bytes)
     counters.incr(FRAMEWORK, "Spilled Records", sink.spilled_records)
     return {"counters": counters.to_json(), "spills": spills,
-            "stats": task_stats(started, records, in_bytes, sink.records, sink.bytes)}
+            "stats": task_stats(started, records or previous, in_bytes, sink.records, sink.bytes)}
 
 
 def usage() -> tuple[float, float]:
