@@ -9,7 +9,9 @@ as a map task's input writer does, three ways, median of 3:
 * ``sample_split_keyed`` — the per-line path, for mappers that read offset keys,
   against ``read_split_keyed``.
 
-Prints seconds per million lines and the ratio to its baseline.
+Prints seconds per million lines and the ratio to its baseline; then, end to end, the
+wall time of ``streamkit run -mapper cat -reducer NONE`` over the file with and without
+``--sample`` (median of 3; start-up included).
 
     bench/bench_sample.py [--lines 1000000] [--splits 8] [--fractions 0.0001,0.01,0.5]
 """
@@ -18,6 +20,7 @@ import argparse
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -72,6 +75,24 @@ def main() -> None:
         for fraction in map(float, args.fractions.split(",")):
             t = timed(lambda s: sample_split_keyed(s, fraction, 1, Tally()), splits)
             print(f"{'sample_split_keyed ' + str(fraction):<28}{t * per_m:>10.3f}{t / keyed:>12.2f}x")
+        print(f"\nstreamkit run -mapper cat -reducer NONE, {args.lines:,} lines (median of 3)")
+        full = run_job(path, tmp, [])
+        print(f"{'no --sample (baseline)':<28}{full:>9.2f} s{1:>12.2f}x")
+        for fraction in args.fractions.split(","):
+            t = run_job(path, tmp, ["--sample", fraction, "--seed", "1"])
+            print(f"{'--sample ' + fraction:<28}{t:>9.2f} s{t / full:>12.2f}x")
+
+
+def run_job(path: str, tmp: str, extra: list[str]) -> float:
+    times = []
+    for i in range(3):
+        out = os.path.join(tmp, f"out-{len(os.listdir(tmp))}")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "streamkit", "run", "-input", path, "-output", out,
+                        "-mapper", "cat", "-reducer", "NONE", *extra], check=True,
+                       cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 if __name__ == "__main__":
