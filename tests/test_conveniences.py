@@ -268,3 +268,10 @@ def test_stats_command_warns_of_a_skewed_partition(tmp_path, run):
     assert "combiner" in shown and "more reducers" in shown and "key" in shown
     bad = streamkit("stats", "missing.json", cwd=str(tmp_path))
     assert bad.returncode == 2 and bad.stderr.startswith(b"streamkit: stats missing.json")
+
+
+@pytest.mark.parametrize("option", [["--sample", "0.1"], ["--merge-previous", "prev"], ["--total-order"]])
+def test_hadoop_launcher_refuses_the_local_conveniences_by_name(tmp_path, option):
+    done = streamkit("hadoop", "--dry-run", "-input", "in", "-output", "out", "-mapper", "cat",
+                     *option, cwd=str(tmp_path))
+    assert done.returncode == 2 and option[0].encode() in done.stderr
