@@ -19,16 +19,21 @@ from typing import Callable, Iterable
 from streamkit.partition import cached
 
 MAX_KEYS = 100_000  # InputSampler's default numSamples
+#: sampled keys are cut to this many bytes, so the sample stays within ~30 MiB; any byte
+#: string is a valid split point (partitions stay ranges), only balance could suffer
+MAX_KEY_BYTES = 256
 SAMPLE_BYTES = 8 << 20  # input bytes the mapper is run over, at most, to sample keys
 MAX_SPLITS = 10  # input splits sampled at most (RandomSampler's maxSplitsSampled in TeraSort)
 UNKNOWN_SIZE = 64 << 20  # what a split of unknown size (pipe, URL) is assumed to hold
 
 
 def reservoir(keys: Iterable[bytes], size: int, seed: int) -> list[bytes]:
-    """A uniform sample of at most ``size`` keys (Algorithm R), in bounded memory."""
+    """A uniform sample of at most ``size`` keys (Algorithm R), each cut to
+    :data:`MAX_KEY_BYTES`, in bounded memory."""
     rng = random.Random(f"streamkit-total-order:{seed}")
     kept: list[bytes] = []
     for seen, key in enumerate(keys):
+        key = key[:MAX_KEY_BYTES]
         if seen < size:
             kept.append(key)
         else:

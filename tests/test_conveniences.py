@@ -275,3 +275,25 @@ def test_hadoop_launcher_refuses_the_local_conveniences_by_name(tmp_path, option
     done = streamkit("hadoop", "--dry-run", "-input", "in", "-output", "out", "-mapper", "cat",
                      *option, cwd=str(tmp_path))
     assert done.returncode == 2 and option[0].encode() in done.stderr
+
+
+def test_split_points_and_partitioner_follow_hadoop_total_order():
+    from streamkit import total_order
+
+    samples = [b"%03d" % i for i in range(100)]
+    points = total_order.split_points(samples, 4)
+    assert points == [b"025", b"050", b"075"]                  # Math.round(25.0 * i)
+    part = total_order.partitioner(points, 4)
+    assert [part(k) for k in (b"", b"024", b"025", b"0255", b"074", b"075", b"\xff")] == [0, 0, 1, 1, 2, 3, 3]
+    # duplicates: every point strictly above the previous one; too few keys: fewer points
+    assert total_order.split_points([b"a"] * 50 + [b"b"] * 50, 4) == [b"a", b"b"]
+    assert total_order.split_points([], 4) == []
+    # a comparator (-k1,1nr): points in its order, keys partitioned by it
+    from streamkit.keycompare import comparator_key
+    desc = comparator_key("-k1,1nr")
+    points = total_order.split_points([b"%d" % i for i in range(-50, 50)], 2, desc)
+    assert points == [b"-1"]
+    part = total_order.partitioner(points, 2, desc)
+    assert (part(b"49"), part(b"0"), part(b"-1"), part(b"-50")) == (0, 0, 1, 1)
+    long_keys = total_order.reservoir((b"x" * 1000 for _ in range(10)), 5, seed=1)
+    assert len(long_keys) == 5 and all(len(k) == total_order.MAX_KEY_BYTES for k in long_keys)
