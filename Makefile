@@ -35,6 +35,7 @@ bench: $(STAMP) ## benchmarks against GNU sort and the Unix pipeline (minutes)
 	$(PY) bench/bench_run.py
 	$(PY) bench/bench_run.py --scripts classic --skip-scaling
 	$(PY) bench/bench_merge.py
+	$(PY) bench/bench_sample.py
 	$(PY) bench/bench_spark.py
 	$(PY) bench/bench_helpers.py
 

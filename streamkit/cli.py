@@ -158,6 +158,19 @@ def _new_file_mode(path: str) -> int:
         return 0o666 & ~umask
 
 
+@cli.command("stats", epilog=EXIT_CODES)
+@click.argument("path", metavar="FILE")
+def stats_command(path):
+    """Print a --stats report as tables: phases, map tasks, partitions.
+
+    Warns when the largest partition holds more than twice the median partition's
+    records (skew), with what to try.
+    """
+    from streamkit import stats_report
+
+    click.echo(stats_report.format_report(_handle(stats_report.load, path)))
+
+
 RUN_HELP = """Run a Hadoop Streaming job locally: the same command line as `mapred streaming`.
 
 \b
@@ -174,9 +187,14 @@ Generic options (-D, -files) come first, as on Hadoop. Long spellings
   --memory SIZE     sort buffer per task before spilling (default 100M)
   --tmpdir DIR      where spills and task directories go (default $TMPDIR)
   --progress / --no-progress   progress bar on stderr (default: only on a TTY)
-  --stats FILE      write counters, phase times and partition sizes as JSON
+  --stats FILE      write counters, phase/task/partition figures as JSON
+                    (read it with `streamkit stats FILE`)
   --shuffle-values  shuffle values within each key (flush out order bugs)
-  --seed N          seed for --shuffle-values
+  --seed N          seed for --shuffle-values, --sample and --total-order
+  --sample FRACTION run on a deterministic Bernoulli sample of the input records
+  --merge-previous DIR  add a previous run's output to the reduce input: f(A+B)
+                    from f(A) and B, for reducers that accept their own output
+  --total-order     range-partition by sampled keys: cat OUT/part-* is sorted
   --clean-stale     remove an output dir / temp dirs left by a killed run
   --log FILE        append one JSON line per run (start, end, status, counters)
   -output -         stream the part files, in order, to stdout

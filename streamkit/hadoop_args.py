@@ -54,6 +54,8 @@ OWN = {
     "--tmpdir": ("tmpdir", str), "--progress": ("progress", True), "--no-progress": ("progress", False),
     "--stats": ("stats", str), "--shuffle-values": ("shuffle_values", True), "--seed": ("seed", int),
     "--log": ("log", str), "--clean-stale": ("clean_stale", True),
+    "--sample": ("sample", float), "--merge-previous": ("merge_previous", str),
+    "--total-order": ("total_order", True),
 }
 
 

@@ -38,7 +38,12 @@ LOCAL_ONLY = {
     "--memory": "--memory is the local sort buffer; on a cluster pass -D mapreduce.task.io.sort.mb=N",
     "--tmpdir": "--tmpdir is local; cluster tasks use the nodes' yarn.nodemanager.local-dirs",
     "--shuffle-values": "--shuffle-values is a local test aid of `streamkit run`; drop it for the cluster",
-    "--seed": "--seed goes with --shuffle-values, a local test aid; drop it for the cluster",
+    "--seed": "--seed goes with --shuffle-values and --sample, local test aids; drop it for the cluster",
+    "--sample": "--sample is a local test aid of `streamkit run`/`spark`; drop it for the cluster",
+    "--merge-previous": "--merge-previous is streamkit's; on Hadoop add the previous output as an "
+                        "input read by a mapper that passes its lines through",
+    "--total-order": "--total-order is streamkit's; on Hadoop use TotalOrderPartitioner with an "
+                     "InputSampler partition file",
     "--clean-stale": "--clean-stale is for local output; on HDFS remove a stale output with "
                      "`hdfs dfs -rm -r OUT`",
 }

@@ -84,6 +84,7 @@ class Split:
     start: int
     length: int
     index: int
+    previous: bool = False  # a --merge-previous part file: reducer output lines, not input
 
 
 def _split_top(text: str) -> list[str]:
@@ -141,6 +142,9 @@ def _local_file(path: str) -> InputFile:
         raise InputError(f"cannot read input {path}: {err.strerror}") from None
     _refuse_codec(path)  # a pipe (-input <(zcat x)) has no size: read it whole, one split
     return InputFile(path, st.st_size if stat.S_ISREG(st.st_mode) else None)
+
+
+local_file = _local_file
 
 
 def _dir_files(path: str) -> list[InputFile]:
@@ -438,6 +442,29 @@ def _records(fh, uri: str, chunk_size: int, left: float, strip_bom: bool) -> Ite
         yield block
 
 
+def split_bounds(fh, split: Split, chunk_size: int = 1 << 20) -> tuple[int, int]:
+    """``[begin, stop)``: the byte range holding the starts of ``split``'s records (both
+    line starts, or EOF), for a splittable file opened as ``fh``."""
+    uri, start = split.file.uri, split.start
+    probe = min(chunk_size, 1 << 16)  # a remote seek is a request: fetch little past it
+    stop = _line_start_after(fh, start + split.length, uri, probe)
+    begin = _line_start_after(fh, start, uri, probe) if start else 0
+    return begin, stop
+
+
+def line_start_at_or_after(fh, pos: int, uri: str, chunk_size: int = 1 << 20) -> int:
+    """The first line start at or after byte ``pos`` (or EOF)."""
+    return _line_start_after(fh, pos - 1, uri, chunk_size) if pos else 0
+
+
+def read_range(fh, uri: str, begin: int, stop: float, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    """Blocks of the records starting in ``[begin, stop)``, both line starts (``stop`` may
+    be infinite: to EOF), as :func:`read_split` yields them."""
+    if begin < stop:
+        _seek(fh, begin, uri)
+        yield from _records(fh, uri, chunk_size, stop - begin, strip_bom=not begin)
+
+
 def read_split(split: Split, chunk_size: int = 1 << 20) -> Iterator[bytes]:
     """Blocks of complete records, each ending ``\\n``: exactly the records Hadoop's
     ``LineRecordReader`` assigns to ``split``. The caller counts bytes if it wants to.
@@ -453,12 +480,8 @@ def read_split(split: Split, chunk_size: int = 1 << 20) -> Iterator[bytes]:
                 raise ValueError(f"cannot start at byte {start} of unsplittable {uri}")
             yield from _records(fh, uri, chunk_size, float("inf"), strip_bom=True)
             return
-        probe = min(chunk_size, 1 << 16)  # a remote seek is a request: fetch little past it
-        stop = _line_start_after(fh, start + split.length, uri, probe)
-        begin = _line_start_after(fh, start, uri, probe) if start else 0
-        if begin < stop:
-            _seek(fh, begin, uri)
-            yield from _records(fh, uri, chunk_size, stop - begin, strip_bom=not start)
+        begin, stop = split_bounds(fh, split, chunk_size)
+        yield from read_range(fh, uri, begin, stop, chunk_size)
 
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from typing import Callable
 from urllib.parse import quote_plus
 
-from streamkit import aggregate, keycompare, keyhash
+from streamkit import aggregate, keycompare, keyhash, total_order
 from streamkit.commit import OutputCommitter, mark_owner, stale_workdirs
 from streamkit.conf import JobConf, env_name, expand, hadoop_defaults
-from streamkit.errors import JobFailed
+from streamkit.errors import InputError, JobFailed
 from streamkit.extsort import Order
-from streamkit.inputs import Split, expand_inputs, plan_splits
+from streamkit.inputs import Split, expand_inputs, local_file, plan_splits
 from streamkit.partition import cached, hash_partition
 from streamkit.private import check_temp_parent, log_dir
 from streamkit.scheduler import Scheduler, peak_rss
@@ -46,6 +46,7 @@ class Job:
         self.seed = spec.seed if spec.seed is not None else random.randrange(1 << 30)
         self.fan_in = spec.sort_factor
         self.num_maps = 0
+        self.split_points: list[bytes] | None = None  # --total-order's, once sampled
 
     def order(self) -> Order:
         spec = self.spec
@@ -60,6 +61,9 @@ class Job:
         spec = self.spec
         if spec.num_reducers == 1:
             return lambda key: 0
+        if self.split_points is not None:
+            return total_order.partitioner(self.split_points, spec.num_reducers,
+                                           self.order().comparator)
         if spec.offset_keys and spec.partitioner == "hash":
             return self.offset_part_of()
         if spec.partitioner == "keyfield":
@@ -278,12 +282,42 @@ class JobReport:
     #: Peak RSS in bytes: ``driver`` (this process), ``map``/``reduce`` (each task's
     #: successful attempt, in task order).  What ``--memory`` is meant to bound.
     peak_rss: dict = field(default_factory=dict)
+    map_tasks: list[dict] = field(default_factory=list)
+    partitions: list[dict] = field(default_factory=list)
+    seed: int | None = None
 
     def to_json(self) -> dict:
-        return {"job_id": self.job_id, "output": self.output, "num_maps": self.num_maps,
-                "counters": {f"{g}.{n}": v for (g, n), v in sorted(self.counters.items())},
-                "phases": self.phases, "partition_records": self.partition_records,
-                "peak_rss": self.peak_rss, "warnings": self.warnings}
+        report = {"job_id": self.job_id, "output": self.output, "num_maps": self.num_maps,
+                  "counters": {f"{g}.{n}": v for (g, n), v in sorted(self.counters.items())},
+                  "phases": self.phases, "partition_records": self.partition_records,
+                  "peak_rss": self.peak_rss, "warnings": self.warnings}
+        if self.map_tasks or self.partitions:
+            report.update(map_tasks=self.map_tasks, partitions=self.partitions)
+        if self.seed is not None:
+            report["seed"] = self.seed
+        return report
+
+    def add_task_figures(self, splits: list[Split], map_results: list[dict],
+                         reduce_results: list[dict]) -> None:
+        """Per map task and per partition: records, bytes, wall and CPU (``--stats``),
+        and each phase's totals of them."""
+        self.map_tasks = []
+        for split, result in zip(splits, map_results):
+            end = "end" if split.length < 0 else split.start + split.length
+            figures = {"task": split.index, "input": f"{split.file.uri}:{split.start}-{end}",
+                       **result.get("stats", {})}
+            if split.previous:
+                figures["previous"] = True
+            self.map_tasks.append(figures)
+        self.partitions = [{"partition": i, **result.get("stats", {})}
+                           for i, result in enumerate(reduce_results)]
+        for phase, tasks in (("map", self.map_tasks), ("reduce", self.partitions)):
+            if tasks:
+                totals = self.phases.setdefault(phase, {"tasks": len(tasks)})
+                for name in ("records_in", "bytes_in", "records_out", "bytes_out"):
+                    totals[name] = sum(t.get(name, 0) for t in tasks)
+                for name in ("wall_s", "cpu_s"):
+                    totals["task_" + name] = round(sum(t.get(name, 0) for t in tasks), 3)
 
 
 def _cpu() -> float:
@@ -338,10 +372,28 @@ def biggest_first(splits: list[Split]) -> list[Split]:
 
 
 def job_splits(spec: JobSpec, files, workers: int) -> list[Split]:
-    """The map tasks' splits, numbered as Hadoop numbers them; ``workers`` sizes them by default."""
+    """The map tasks' splits, numbered as Hadoop numbers them; ``workers`` sizes them by default.
+
+    With ``--merge-previous DIR``, DIR's part files follow as extra map tasks, one each.
+    """
     splits = biggest_first(_plan(spec, files, workers))
     _check_key_types(spec, splits)
+    if spec.merge_previous is not None:
+        splits += [Split(f, 0, -1, len(splits) + i, previous=True)
+                   for i, f in enumerate(previous_parts(spec.merge_previous))]
     return splits
+
+
+def previous_parts(directory: str):
+    """The part files of a previous run's committed output (compressed ones too)."""
+    if not os.path.isdir(directory):
+        raise InputError(f"--merge-previous {directory}: no such directory; name the output "
+                         "directory of a previous run of this job")
+    if not os.path.exists(os.path.join(directory, "_SUCCESS")):
+        raise InputError(f"--merge-previous {directory}: no _SUCCESS file, so that run did not "
+                         "finish; rerun it, or merge from a complete output")
+    names = sorted(n for n in os.listdir(directory) if n.startswith("part-"))
+    return [local_file(os.path.abspath(os.path.join(directory, n))) for n in names]
 
 
 def _stale_temporaries(spec: JobSpec, parent: str) -> list[str]:
@@ -365,6 +417,14 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
     job.base_env = job.environment(files)
     suffix = spec.output_suffix
     phases = {}
+    if spec.total_order and spec.num_reducers > 1:
+        t0, c0 = time.monotonic(), _cpu()
+        progress, scheduler.on_progress = scheduler.on_progress, lambda *args: None
+        try:
+            job.split_points, phases["sample"] = sample_split_points(job, splits, scheduler.run)
+        finally:
+            scheduler.on_progress = progress
+        phases["sample"].update(wall_s=round(time.monotonic() - t0, 3), cpu_s=round(_cpu() - c0, 3))
 
     def map_attempt(index: int, n: int) -> Attempt:
         return Attempt(job, "m", index, n, committer.part_path(f"part-{index:05d}{suffix}"),
@@ -379,6 +439,7 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
         counters.merge(result["counters"])
     parts: list[str] = []
     partition_records: list[int] = []
+    reduce_results: list[dict] = []
     if spec.num_reducers == 0:
         parts = [r["output"] for r in map_results if r.get("output")]
     else:
@@ -406,8 +467,54 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
     peak_rss = {"map": [r.get("peak_rss", 0) for r in map_results]}
     if spec.num_reducers:
         peak_rss["reduce"] = [r.get("peak_rss", 0) for r in reduce_results]
-    return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records,
-                     job.num_maps, peak_rss=peak_rss)
+    report = JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records,
+                       job.num_maps, peak_rss=peak_rss)
+    report.add_task_figures(splits, map_results, reduce_results)
+    report.seed = job.seed if (spec.sample < 1 or spec.shuffle_values or spec.total_order) else None
+    return report
+
+
+def sample_split_points(job: Job, splits: list[Split], run_tasks) -> tuple[list[bytes], dict]:
+    """--total-order: run the map tasks of a Bernoulli sample of the input (at most
+    ``total_order.MAX_SPLITS`` splits, about ``SAMPLE_BYTES`` of input), reservoir-sample
+    their map output keys and pick the R-1 split points (``InputSampler``'s job).
+
+    Streaming map output keys are not the input keys, so the mapper must run: over the
+    sample, in the job's own task environment.  ``run_tasks`` is a
+    :meth:`Scheduler.run`; the sample's attempts work in ``WORKDIR/sample``.
+    """
+    from streamkit import worker
+
+    spec = job.spec
+    chosen = total_order.sampled_splits([s for s in splits if not s.previous], job.seed)
+    fraction = min(spec.sample, total_order.sample_fraction(
+        s.length if s.length >= 0 else s.file.size for s in chosen))
+    sample = Job.__new__(Job)
+    sample.__dict__.update(job.__dict__)
+    sample.spec = dataclasses.replace(spec, sample=fraction, num_reducers=1, combiner=None,
+                                      total_order=False, memory=min(spec.memory, 16 << 20))
+    sample.workdir = os.path.join(job.workdir, "sample")
+    os.makedirs(sample.workdir)
+
+    def attempt(index: int, n: int) -> Attempt:
+        return Attempt(sample, "m", index, n, os.path.join(sample.workdir, "unused"),
+                       split=chosen[index])
+
+    results = run_tasks([()] * len(chosen), attempt, worker.run_map, spec.map_attempts)
+    order = job.order()
+
+    def keys():
+        for result in results:
+            for spill in result["spills"]:
+                with open(spill["path"], "rb") as f:
+                    for line in f:
+                        yield order.key_of(line[:-1])
+
+    samples = total_order.reservoir(keys(), total_order.MAX_KEYS, job.seed)
+    shutil.rmtree(sample.workdir, ignore_errors=True)
+    points = total_order.split_points(samples, spec.num_reducers, order.comparator)
+    return points, {"tasks": len(chosen), "fraction": fraction, "keys": len(samples),
+                    "split_points": len(points)}
 
 
 #: keys that make streamkit cut splits exactly as Hadoop's old-API FileInputFormat does

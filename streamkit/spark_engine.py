@@ -33,7 +33,9 @@ from dataclasses import dataclass
 from streamkit.commit import OutputCommitter
 from streamkit.errors import JobFailed, StreamkitError, UsageError, disk_errors
 from streamkit.inputs import Split, expand_inputs
-from streamkit.runner import Attempt, Job, JobReport, cat_parts, check_balance, job_splits
+from streamkit.runner import (Attempt, Job, JobReport, cat_parts, check_balance, job_splits,
+                              sample_split_points)
+from streamkit.scheduler import Scheduler
 from streamkit.spec import JobSpec
 from streamkit.task import Counters, TaskError
 
@@ -244,24 +246,36 @@ def _run(sc, spec: JobSpec, files, workdir: str, committer: OutputCommitter) -> 
     job = Job(spec, workdir)
     splits = job_splits(spec, files, sc.defaultParallelism)
     job.num_maps = len(splits)
+    phases = {}
+    if spec.total_order and spec.num_reducers > 1:
+        # The key sample is small: its map tasks run here, in forked local workers.
+        started = time.monotonic()
+        job.base_env = job.environment(files)
+        job.split_points, phases["sample"] = sample_split_points(
+            job, splits, Scheduler(os.cpu_count() or 1).run)
+        phases["sample"]["wall_s"] = round(time.monotonic() - started, 3)
+        del job.base_env  # executors build their own
     plan = _Plan(job, files, splits, _ship(sc, spec, job), committer.temporary, spec.output_suffix)
-    counters, phases = Counters(), {}
+    counters = Counters()
     started = time.monotonic()
     map_counters = sc.accumulator({}, _PerTask())
     maps = sc.parallelize(range(len(splits)), max(1, len(splits))).mapPartitionsWithIndex(
         functools.partial(_map_partition, plan, map_counters))
+    map_stats: dict = {}
     if spec.num_reducers == 0:
         results = _collect(maps, spec, len(splits))
+        map_stats = {index: stats for index, _, _, stats in results}
     else:
         reduces = maps.partitionBy(spec.num_reducers, _same).mapPartitionsWithIndex(
             functools.partial(_reduce_partition, plan))
         results = _collect(reduces, spec, len(splits))
-        for value in map_counters.value.values():
+        for index, (value, stats) in map_counters.value.items():
             counters.merge(value)
-    for _, _, value in results:
+            map_stats[index] = stats
+    for _, _, value, _ in results:
         counters.merge(value)
     phases["spark"] = {"wall_s": round(time.monotonic() - started, 3), "tasks": len(splits)}
-    parts = [path for _, path, _ in sorted(results) if path]
+    parts = [path for _, path, _, _ in sorted(results, key=lambda r: r[0]) if path]
     partition_records = [0] * spec.num_reducers
     if spec.num_reducers:
         if len(map_counters.value) != len(splits):
@@ -269,10 +283,16 @@ def _run(sc, spec: JobSpec, files, workdir: str, committer: OutputCommitter) -> 
                             "never reached the driver; this is a streamkit bug, please report it")
         check_balance(counters, spec)
     committer.commit(parts)
-    for index, _, value in results:
+    for index, _, value, _ in results:
         if spec.num_reducers:
             partition_records[index] = _pairs(value).get(("Map-Reduce Framework", "Reduce input records"), 0)
-    return JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records, len(splits))
+    report = JobReport(f"job_{job.id}", spec.output, counters, phases, partition_records, len(splits))
+    reduce_stats = sorted((index, stats) for index, _, _, stats in results) if spec.num_reducers else []
+    report.add_task_figures(splits, [{"stats": map_stats.get(i, {})} for i in range(len(splits))],
+                            [{"stats": stats} for _, stats in reduce_stats])
+    if spec.sample < 1 or spec.shuffle_values or spec.total_order:
+        report.seed = job.seed
+    return report
 
 
 def _pairs(value):
@@ -377,9 +397,9 @@ def _map_partition(plan: _Plan, map_counters, index: int, _items):
         attempt = plan.attempt(job, "m", index)
         result = _run_task(attempt, len(plan.splits), run_map)
         if job.spec.num_reducers == 0:
-            yield index, result.get("output"), result["counters"]
+            yield index, result.get("output"), result["counters"], result.get("stats", {})
             return
-        map_counters.add({index: result["counters"]})
+        map_counters.add({index: (result["counters"], result.get("stats", {}))})
         for number, spill in enumerate(result["spills"]):
             with open(spill["path"], "rb") as f:
                 for part, (offset, size, _records) in enumerate(spill["segments"]):
@@ -422,7 +442,7 @@ def _reduce_partition(plan: _Plan, index: int, chunks):
             segments.append((path, 0, size))
             by_line = by_line and run_by_line
         result = _run_task(attempt, job.spec.num_reducers, run_reduce, segments, by_line)
-        yield index, result.get("output"), result["counters"]
+        yield index, result.get("output"), result["counters"], result.get("stats", {})
     finally:
         for run in runs.values():
             if run[1] >= 0:

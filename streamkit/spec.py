@@ -60,7 +60,10 @@ class JobSpec:
     progress: bool | None = None        # None: only on a TTY
     stats: str | None = None
     shuffle_values: bool = False
-    seed: int | None = None
+    seed: int | None = None             # --shuffle-values and --sample
+    sample: float = 1.0                 # --sample: fraction of input records kept
+    merge_previous: str | None = None   # --merge-previous DIR: a previous run's output
+    total_order: bool = False           # --total-order: sampled range partitioning
     log: str | None = None
     clean_stale: bool = False
 
@@ -226,6 +229,10 @@ class JobSpec:
             raise UsageError(f"-numReduceTasks {self.num_reducers}: must be >= 0")
         if self.jobs < 0:
             raise UsageError(f"--jobs {self.jobs}: must be at least 1 (or 0 for all cores)")
+        if not 0 < self.sample <= 1:
+            raise UsageError(f"--sample {self.sample:g}: give the fraction of input records to "
+                             "keep, above 0 and at most 1 (e.g. --sample 0.01)")
+        self._check_conveniences()
         if self.memory < 1:
             raise UsageError("--memory 0: give a sort buffer size such as 256M")
         for prop in _properties():
@@ -246,6 +253,29 @@ class JobSpec:
                              "is empty; give a separator such as a tab")
         self._check_key_options(cluster)
         return self
+
+    def _check_conveniences(self) -> None:
+        """--merge-previous and --total-order need a reduce phase (and what it implies)."""
+        if self.merge_previous is not None:
+            if self.num_reducers == 0:
+                raise UsageError("--merge-previous feeds a previous output to the reducers, and "
+                                 "this job is map-only (-reducer NONE or 0 reducers); drop it")
+            if self.reducer is not None and self.reducer.startswith("org.apache.hadoop.mapred.lib.aggregate"):
+                raise UsageError("--merge-previous cannot feed -reducer aggregate its own output "
+                                 "(it reads TYPE:key lines, it writes key lines); use a streaming "
+                                 "reducer that accepts its own output")
+            if not self.reduce_output_keyonly and self.output_sep != (
+                    self.reduce_output_sep if self.reducer is not None else self.map_output_sep):
+                raise UsageError("--merge-previous reads the previous part files back as the reducer "
+                                 "wrote them, and -D mapreduce.output.textoutputformat.separator differs "
+                                 "from the reducer's output separator; drop one of the two")
+        if self.total_order:
+            if self.num_reducers == 0:
+                raise UsageError("--total-order range-partitions map output between reducers, and "
+                                 "this job is map-only (-reducer NONE or 0 reducers); drop it")
+            if self.partitioner != "hash" or "num.key.fields.for.partition" in self.conf:
+                raise UsageError("--total-order is the partitioner (range partitions from sampled "
+                                 "keys); drop -partitioner / num.key.fields.for.partition")
 
     def _check_key_options(self, cluster: bool = False) -> None:
         """Parse the ``-k`` options a task would parse (KeyFieldHelper throws at job setup)."""

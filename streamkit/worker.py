@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import select
 import threading
 import time
 from collections import Counter
 from typing import Callable, Iterable, Iterator
 
-from streamkit import aggregate
+from streamkit import aggregate, sampling
 from streamkit.extsort import LINE_OVERHEAD, merge_files
 from streamkit.inputs import read_split, read_split_keyed
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
@@ -161,17 +162,30 @@ def _keyvalue_input(blocks: Iterable[bytes], sep: bytes,
         yield b"\n".join(out) + b"\n"
 
 
-def _offset_input(split, form: Callable[[bytes, bytes], bytes]) -> Iterator[bytes]:
+def _split_blocks(task) -> Iterable[bytes]:
+    """The split's records (only the sampled ones with ``--sample``), as blocks."""
+    fraction = task.job.spec.sample
+    if fraction >= 1:
+        return read_split(task.split)
+    return sampling.sample_split(task.split, fraction, task.job.seed, task.sample_tally)
+
+
+def _offset_input(task, form: Callable[[bytes, bytes], bytes]) -> Iterator[bytes]:
     """TextInputFormat with its keys, the lines' byte offsets, written as ``form(key, line)``."""
-    for records in read_split_keyed(split):
+    fraction = task.job.spec.sample
+    if fraction >= 1:
+        keyed = read_split_keyed(task.split)
+    else:
+        keyed = sampling.sample_split_keyed(task.split, fraction, task.job.seed, task.sample_tally)
+    for records in keyed:
         yield b"\n".join([form(b"%d" % offset, line) for offset, line in records]) + b"\n"
 
 
 def _records(task, form: Callable[[bytes, bytes], bytes]) -> Iterable[bytes]:
     spec = task.job.spec
     if spec.input_format == "keyvalue":
-        return _keyvalue_input(read_split(task.split), spec.keyvalue_sep, form)
-    return _offset_input(task.split, form)
+        return _keyvalue_input(_split_blocks(task), spec.keyvalue_sep, form)
+    return _offset_input(task, form)
 
 
 def map_input(task) -> Iterable[bytes]:
@@ -183,8 +197,8 @@ def map_input(task) -> Iterable[bytes]:
     spec = task.job.spec
     if not spec.map_input_key:
         if spec.input_format == "text":
-            return read_split(task.split)
-        return _keyvalue_input(read_split(task.split), spec.keyvalue_sep, lambda k, v: v)
+            return _split_blocks(task)
+        return _keyvalue_input(_split_blocks(task), spec.keyvalue_sep, lambda k, v: v)
     if spec.map_input_keyonly:
         return _records(task, lambda k, v: k)
     sep = spec.map_input_sep
@@ -198,10 +212,36 @@ def identity_map_output(task) -> Iterable[bytes]:
     return _records(task, lambda k, v: k + sep + v)
 
 
+PREVIOUS = "Previous output records"
+
+
+def previous_output(task) -> Iterator[bytes]:
+    """A previous run's part file as map output: each line parsed as the reducer's output
+    (the reduce-output separator and key fields, as the combiner's output is) and written
+    back as a map output line that splits into the same (key, value)."""
+    spec = task.job.spec
+    if spec.reducer is None:  # IdentityReducer wrote the map output's (key, value)
+        sep, nfields, keyonly = spec.map_output_sep, spec.map_key_fields, spec.map_output_keyonly
+    else:
+        sep, nfields, keyonly = spec.reduce_output_sep, spec.reduce_key_fields, spec.reduce_output_keyonly
+    if keyonly:
+        nfields = 1 << 30  # TextOutputFormat wrote the key alone: all of the line is key
+    for block in read_split(task.split):
+        if spec.map_output_keyonly:  # a map output line is all key
+            yield block
+            continue
+        lines = block.split(b"\n")
+        lines.pop()
+        lines = from_combiner_output(lines, sep, nfields, spec.map_output_sep, spec.map_key_fields)
+        yield b"\n".join(lines) + b"\n"
+
+
 def run_map(task) -> dict:
-    """One map attempt; returns counters and, with reducers, the spill index."""
+    """One map attempt; returns counters, its figures and, with reducers, the spill index."""
     job, spec = task.job, task.job.spec
+    started = usage()
     counters = Counters()
+    task.sample_tally = sampling.Tally()
     if spec.num_reducers == 0:
         sink = TextOutput(task.output_path, spec.map_output_sep, spec.map_key_fields,
                           spec.output_sep, spec.map_output_keyonly, spec.lazy_output)
@@ -211,25 +251,53 @@ def run_map(task) -> dict:
                                   job.order(), spec.memory,
                                   _combiner(task, counters) if spec.combiner else None)
         add = sink.add
-    if spec.mapper is None:
-        records = 0
+    records = in_bytes = previous = 0
+    if task.split.previous:  # --merge-previous: a previous run's reducer output lines
+        for block in previous_output(task):
+            add(block)
+            previous += block.count(b"\n")
+            in_bytes += len(block)
+        counters.incr(sampling.GROUP, PREVIOUS, previous)  # no map input: they skip the mapper
+    elif spec.mapper is None:
         for block in identity_map_output(task):
             records += block.count(b"\n")
+            in_bytes += len(block)
             add(block)
     else:
         feeder = run_command(spec.mapper, task, map_input(task), add, counters)
         feeder.check_consumed("mapper", spec.skip_broken_pipe)
-        records = feeder.total_records
+        records, in_bytes = feeder.total_records, feeder.total_bytes
     counters.incr(FRAMEWORK, "Map input records", records)
+    if spec.sample < 1:
+        tally = task.sample_tally
+        counters.incr(sampling.GROUP, sampling.SKIPPED, tally.read - tally.kept)
     if spec.num_reducers == 0:
         sink.close()
         counters.incr(FRAMEWORK, "Map output records", sink.records)
-        return {"counters": counters.to_json(), "output": sink.path if os.path.exists(sink.path) else None}
+        return {"counters": counters.to_json(), "output": sink.path if os.path.exists(sink.path) else None,
+                "stats": task_stats(started, records or previous, in_bytes, sink.records, sink.bytes)}
     spills = sink.finish()
     counters.incr(FRAMEWORK, "Map output records", sink.records)
     counters.incr(FRAMEWORK, "Map output bytes", sink.bytes)
     counters.incr(FRAMEWORK, "Spilled Records", sink.spilled_records)
-    return {"counters": counters.to_json(), "spills": spills}
+    return {"counters": counters.to_json(), "spills": spills,
+            "stats": task_stats(started, records or previous, in_bytes, sink.records, sink.bytes)}
+
+
+def usage() -> tuple[float, float]:
+    """(wall clock, CPU seconds of this process and the commands it waited for)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.monotonic(), own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def task_stats(started: tuple[float, float], records_in: int, bytes_in: int,
+               records_out: int, bytes_out: int, **more) -> dict:
+    """One attempt's figures for ``--stats``: records and bytes in and out, wall and CPU."""
+    wall, cpu = usage()
+    return {"wall_s": round(wall - started[0], 3), "cpu_s": round(cpu - started[1], 3),
+            "records_in": records_in, "bytes_in": bytes_in,
+            "records_out": records_out, "bytes_out": bytes_out, **more}
 
 
 def _combiner(task, counters: Counters):
@@ -416,6 +484,7 @@ class ReduceFeed:
 def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dict:
     """One reduce attempt over the sorted segments of its partition from every map spill."""
     job, spec = task.job, task.job.spec
+    started = usage()
     counters = Counters()
     order = job.order()
     rng = random.Random(job.seed * 1000003 + task.index) if spec.shuffle_values else None
@@ -453,7 +522,9 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
     counters.incr(FRAMEWORK, "Reduce input groups", feed.groups)
     counters.incr(FRAMEWORK, "Reduce output records", out.records)
     return {"counters": counters.to_json(),
-            "output": out.path if os.path.exists(out.path) else None}
+            "output": out.path if os.path.exists(out.path) else None,
+            "stats": task_stats(started, feed.records, sum(size for _, _, size in segments),
+                                out.records, out.bytes, groups=feed.groups)}
 
 
 def _reduce_builtin(command: str, task, feed: ReduceFeed, merged: Iterable[list[bytes]],
