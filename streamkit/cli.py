@@ -193,6 +193,9 @@ $XDG_STATE_HOME/streamkit/logs (default ~/.local/state/streamkit/logs).
 def run_command(args):
     from streamkit import hadoop_args, runner
 
+    if args and args[0].endswith(".toml"):
+        _job_file("run", args[0], args[1:])
+        return
     spec = _handle(hadoop_args.parse, list(args))
     _run_and_report(spec, lambda progress: runner.run_job(spec, sys.stdout.buffer, progress))
 
@@ -217,9 +220,33 @@ def spark_command(args):
     from streamkit import hadoop_args, spark_engine
 
     options, rest = _handle(spark_engine.split_spark_args, list(args))
+    if rest and rest[0].endswith(".toml"):
+        _job_file("spark", rest[0], rest[1:], spark_options=options)
+        return
     spec = _handle(hadoop_args.parse, rest)
     _handle(spark_engine.check_spec, spec)
     _run_and_report(spec, lambda progress: spark_engine.run_spark_job(spec, options, stdout=sys.stdout.buffer))
+
+
+def _job_file(engine: str, path: str, rest, spark_options=None, launcher=None, dry_run=False) -> None:
+    """A job file (streamkit/pipeline.py): load it, then run every step with ``engine``."""
+    from streamkit import pipeline
+
+    args = _handle(pipeline.split_args, list(rest))
+    job = _handle(pipeline.load, path)
+    out = sys.stdout.buffer
+    if engine == "hadoop":
+        planned = _handle(pipeline.plan_hadoop, job, args, launcher)
+        if dry_run:
+            click.echo(pipeline.dry_run(planned))
+            return
+        shown = args.progress if args.progress is not None else sys.stderr.isatty()
+        echo = sys.stderr.buffer if shown else None
+        _run_and_report(args, lambda progress: pipeline.submit_hadoop(job, planned, echo))
+    elif engine == "spark":
+        _run_and_report(args, lambda progress: pipeline.run_spark(job, args, spark_options, out))
+    else:
+        _run_and_report(args, lambda progress: pipeline.run_local(job, args, out, progress))
 
 
 def _run_and_report(spec, run) -> None:
@@ -325,7 +352,10 @@ class ProgressBars:
 
 
 def format_counters(report) -> str:
-    """The end-of-job summary, grouped like Hadoop's counter dump."""
+    """The end-of-job summary, grouped like Hadoop's counter dump (one per step of a job file)."""
+    if hasattr(report, "steps"):
+        return "\n".join(format_counters(r) if r is not None else f"streamkit: {s.title} skipped "
+                         "(--resume: its output is complete)" for s, r in report.steps)
     lines = [f"streamkit: {report.job_id} completed; output {report.output}"]
     group = None
     for (g, name), value in sorted(report.counters.items()):
@@ -368,6 +398,14 @@ _LAUNCHER_OPTIONS = ("--dry-run", "--target", "--streaming-jar", "--cluster", "-
 def hadoop_command(dry_run, target, streaming_jar, cluster, region, cluster_id, args):
     from streamkit import hadoop_launcher
 
+    if args and args[0].endswith(".toml"):
+        found, rest = _handle(_launcher_options, list(args[1:]))
+        options = hadoop_launcher.Options(
+            target=found.get("target", target), streaming_jar=found.get("streaming_jar", streaming_jar),
+            cluster=found.get("cluster", cluster), region=found.get("region", region),
+            cluster_id=found.get("cluster_id", cluster_id))
+        _job_file("hadoop", args[0], rest, launcher=options, dry_run=dry_run or found.get("dry_run", False))
+        return
     late = next((a for a in args if a.split("=")[0] in _LAUNCHER_OPTIONS), None)
     if late:
         raise_usage(f"{late} is an option of `streamkit hadoop` itself; put it before the Hadoop "
@@ -396,6 +434,26 @@ def hadoop_command(dry_run, target, streaming_jar, cluster, region, cluster_id, 
             json.dump(report.to_json(), f, indent=2)
     if spec.verbose or tty:
         click.echo(format_counters(report), err=True)
+
+
+def _launcher_options(args: list[str]) -> tuple[dict, list[str]]:
+    """``streamkit hadoop JOB.toml --dry-run``: the launcher's own options may follow a job file."""
+    found, rest, i = {}, [], 0
+    while i < len(args):
+        name, eq, value = args[i].partition("=")
+        if name not in _LAUNCHER_OPTIONS:
+            rest.append(args[i])
+        elif name == "--dry-run":
+            found["dry_run"] = True
+        else:
+            if not eq:
+                if i + 1 >= len(args):
+                    raise UsageError(f"{name} needs a value")
+                i += 1
+                value = args[i]
+            found[name[2:].replace("-", "_")] = value
+        i += 1
+    return found, rest
 
 
 def raise_usage(message: str) -> None:
