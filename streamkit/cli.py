@@ -181,6 +181,12 @@ Generic options (-D, -files) come first, as on Hadoop. Long spellings
   --log FILE        append one JSON line per run (start, end, status, counters)
   -output -         stream the part files, in order, to stdout
 
+A job file runs several steps in order, each one's output feeding the next
+(README, "Multi-step jobs"):
+
+\b
+  streamkit run JOB.toml [-input IN] [-output OUT|-] [--resume] [own options]
+
 The output directory must not exist; parts are committed with _SUCCESS last.
 A failed task's stderr is kept, readable by you only, in
 $XDG_STATE_HOME/streamkit/logs (default ~/.local/state/streamkit/logs).
@@ -204,6 +210,7 @@ SPARK_HELP = """Run the same Hadoop Streaming job on Apache Spark, with the same
 
 \b
   streamkit spark [--master URL] [--conf key=value]... ARGS...
+  streamkit spark [--master URL] [--conf key=value]... JOB.toml [-input IN] [-output OUT]
 
 ARGS are exactly those of `streamkit run` (and `mapred streaming`). --master is any
 Spark master (default local[*]: all cores here; yarn, spark://host:7077, k8s://...);
@@ -288,7 +295,7 @@ def _log_line(spec, started: float, report, failure) -> str:
     """--log: one JSON line per run, for cron jobs and their monitors."""
     status = "ok" if failure is None else getattr(failure, "exit_code", 130)
     record = {"start": started, "end": time.time(), "status": status,
-              "output": spec.output, "error": None if failure is None else str(failure) or type(failure).__name__,
+              "output": report.output if report else spec.output, "error": None if failure is None else str(failure) or type(failure).__name__,
               "counters": report.to_json()["counters"] if report else {}}
     return json.dumps(record) + "\n"
 
@@ -372,6 +379,7 @@ HADOOP_HELP = """Submit the same command line to a Hadoop cluster (`mapred strea
   streamkit hadoop [--dry-run] [--streaming-jar JAR] ARGS...
   streamkit hadoop --dry-run --target dataproc --cluster NAME [--region R] ARGS...
   streamkit hadoop --dry-run --target emr --cluster-id j-XXXX ARGS...
+  streamkit hadoop [--dry-run] JOB.toml [-input IN] [-output OUT]   (every step, in order)
 
 ARGS are those of `streamkit run`, checked by the same parser first; they go to
 Hadoop as typed, generic options (-D, -files, ...) moved first. Runs `mapred

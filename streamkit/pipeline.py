@@ -366,6 +366,9 @@ def plan(job: Job, args: RunArgs, tmp_root: str | None, cluster: bool = False) -
         if i == last:
             output = args.output or _last_output(job, step, local)
             temp = output == "-"
+            if temp and cluster:
+                raise UsageError("-output - streams a local result; streamkit hadoop needs an "
+                                 "output directory on the cluster")
             if temp:
                 output = os.path.join(tmp_root or "", step.name)
         elif step.output:
@@ -569,7 +572,7 @@ def _run_locally(job: Job, args: RunArgs, check, run_streaming, stdout) -> Pipel
             return run_command_step(job, p) if p.step.command else run_streaming(p, tmp_root)
 
         report = execute(job, planned, steps, run_step)
-        if (args.output or job.output) == "-":
+        if planned[-1].temp:  # -output -
             cat_parts(planned[-1].output, stdout or sys.stdout.buffer)
             report.output = "-"
         return report
@@ -623,9 +626,6 @@ def plan_hadoop(job: Job, args: RunArgs, options) -> list[Planned]:
     if args.resume:
         raise UsageError("--resume works with streamkit run and streamkit spark; on Hadoop, point "
                          "the job's input at the last complete step's output instead")
-    if (args.output or job.output) == "-":
-        raise UsageError("-output - streams a local result; streamkit hadoop needs an output "
-                         "directory on the cluster")
     for step in job.steps:
         if step.command is not None:
             raise UsageError(f"{job.path}: {step.title} is a command step; streamkit hadoop submits "

@@ -479,3 +479,20 @@ def test_spark_runs_the_same_chain_as_streamkit_run(job, sc, monkeypatch, script
     assert job.parts("spark") == job.parts("local") == b"000010\tfox\n000015\tthe\n"
     assert sorted(os.listdir(job.root / "spark")) == ["_SUCCESS", "part-00000"]
     assert os.listdir(job.tmpdir) == []
+
+
+def test_the_readme_example_job_file(tmp_path):
+    """jobs/wordcount/pipeline.toml, the README's complete example, on a copy of its folder."""
+    import shutil
+
+    folder = tmp_path / "wordcount"
+    shutil.copytree(Path(ROOT) / "jobs" / "wordcount", folder,
+                    ignore=shutil.ignore_patterns("pipeline.steps", "top"))
+    done = streamkit("run", str(folder / "pipeline.toml"))
+    assert done.returncode == 0, done.stderr.decode()
+    assert (folder / "top" / "part-00000").read_bytes() == b"fox\t4\ndog\t3\nquick\t2\n"
+    count = folder / "pipeline.steps" / "count"
+    assert sorted(p for p in os.listdir(count) if p.startswith("part-")) == ["part-00000", "part-00001"]
+    printed = streamkit("run", str(folder / "pipeline.toml"), "--resume", "-output", "-")
+    assert printed.returncode == 0, printed.stderr.decode()
+    assert printed.stdout == b"fox\t4\ndog\t3\nquick\t2\n"
