@@ -496,3 +496,26 @@ def test_the_readme_example_job_file(tmp_path):
     printed = streamkit("run", str(folder / "pipeline.toml"), "--resume", "-output", "-")
     assert printed.returncode == 0, printed.stderr.decode()
     assert printed.stdout == b"fox\t4\ndog\t3\nquick\t2\n"
+
+
+def test_hadoop_submits_the_steps_in_order_and_names_a_failed_one(tmp_path):
+    import hadoop_consoles as consoles
+    from test_hadoop_launcher import Cluster
+
+    cluster = Cluster(tmp_path).fake("mapred").replay(consoles.SUCCESS, 0)
+    for name in ("wc_map.py", "wc_reduce.py", "by_count.py"):
+        cluster.file(name)
+    (cluster.cwd / "hadoop.toml").write_text(HADOOP_JOB)
+    res = cluster.streamkit("hadoop.toml", "-output", "hdfs:///out/wc", "--stats", "s.json")
+    assert res.returncode == 0, res.stderr.decode()
+    calls = cluster.calls()
+    assert [c[c.index("-output") + 1] for c in calls] == ["hadoop.steps/count", "hdfs:///out/wc"]
+    assert calls[1][calls[1].index("-input") + 1] == "hadoop.steps/count"
+    stats = json.loads((cluster.cwd / "s.json").read_text())
+    assert [s["job_id"] for s in stats["steps"]] == ["job_1764669600000_0007"] * 2
+    cluster.argv_file.unlink()
+    cluster.replay(consoles.FAILED, 1)
+    res = cluster.streamkit("hadoop.toml")
+    assert res.returncode == 1 and len(cluster.calls()) == 1
+    assert one_line(res).startswith('streamkit: step 1 "count" failed: job job_1764669600000_0008 '
+                                    "failed (Hadoop exit 1)")
