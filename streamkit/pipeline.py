@@ -204,6 +204,8 @@ def load(path: str) -> Job:
         raise UsageError(f"{path}: cannot read the job file: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: not UTF-8 at byte {exc.start}") from None
     for key in data:
         if key not in JOB_KEYS:
             raise UsageError(f"{path}: unknown top-level key {key!r}; a job file has "
@@ -371,6 +373,8 @@ def plan(job: Job, args: RunArgs, tmp_root: str | None, cluster: bool = False) -
                                  "output directory on the cluster")
             if temp:
                 output = os.path.join(tmp_root or "", step.name)
+        elif step.output == "-":
+            raise UsageError(f"{where}: output - (stdout) is only for the job's last step")
         elif step.output:
             output, temp = _path(job.dir, step.output, local), False
         elif step.keep or cluster:

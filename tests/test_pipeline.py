@@ -55,7 +55,7 @@ def job(tmp_path, script):
         tmpdir = tmp
 
         def write(self, name, text):
-            (tmp_path / name).write_text(textwrap.dedent(text))
+            (tmp_path / name).write_bytes(textwrap.dedent(text).encode("utf-8", "surrogateescape"))
             return name
 
         def run(self, *args, cwd=None, **kw):
@@ -338,6 +338,9 @@ BAD = [
     ("own-option-in-step", '[[step]]\ninput = "in.txt"\noutput = "o"\nmapper = "cat"\njobs = 2\n',
      ["jobs is streamkit's own option"]),
     ("no-steps", 'input = "in.txt"\n', ["bad.toml: no steps"]),
+    ("not-utf8", '[[step]]\nmapper = "\udcff"\n', ["bad.toml: not valid TOML: not UTF-8 at byte 19"]),
+    ("stdout-mid-job", '[[step]]\ninput = "in.txt"\noutput = "-"\nmapper = "cat"\n'
+     '[[step]]\noutput = "o"\nmapper = "cat"\n', ["output - (stdout) is only for the job's last step"]),
     ("unknown-top-level", 'inputs = "in.txt"\n[[step]]\nmapper = "cat"\n', ["unknown top-level key 'inputs'"]),
 ]
 
