@@ -199,6 +199,12 @@ Generic options (-D, -files) come first, as on Hadoop. Long spellings
   --log FILE        append one JSON line per run (start, end, status, counters)
   -output -         stream the part files, in order, to stdout
 
+A job file runs several steps in order, each one's output feeding the next
+(README, "Multi-step jobs"):
+
+\b
+  streamkit run JOB.toml [-input IN] [-output OUT|-] [--resume] [own options]
+
 The output directory must not exist; parts are committed with _SUCCESS last.
 A failed task's stderr is kept, readable by you only, in
 $XDG_STATE_HOME/streamkit/logs (default ~/.local/state/streamkit/logs).
@@ -211,6 +217,9 @@ $XDG_STATE_HOME/streamkit/logs (default ~/.local/state/streamkit/logs).
 def run_command(args):
     from streamkit import hadoop_args, runner
 
+    if args and args[0].endswith(".toml"):
+        _job_file("run", args[0], args[1:])
+        return
     spec = _handle(hadoop_args.parse, list(args))
     _run_and_report(spec, lambda progress: runner.run_job(spec, sys.stdout.buffer, progress))
 
@@ -219,6 +228,7 @@ SPARK_HELP = """Run the same Hadoop Streaming job on Apache Spark, with the same
 
 \b
   streamkit spark [--master URL] [--conf key=value]... ARGS...
+  streamkit spark [--master URL] [--conf key=value]... JOB.toml [-input IN] [-output OUT]
 
 ARGS are exactly those of `streamkit run` (and `mapred streaming`). --master is any
 Spark master (default local[*]: all cores here; yarn, spark://host:7077, k8s://...);
@@ -235,19 +245,47 @@ def spark_command(args):
     from streamkit import hadoop_args, spark_engine
 
     options, rest = _handle(spark_engine.split_spark_args, list(args))
+    if rest and rest[0].endswith(".toml"):
+        _job_file("spark", rest[0], rest[1:], spark_options=options)
+        return
     spec = _handle(hadoop_args.parse, rest)
     _handle(spark_engine.check_spec, spec)
     _run_and_report(spec, lambda progress: spark_engine.run_spark_job(spec, options, stdout=sys.stdout.buffer))
 
 
-def _run_and_report(spec, run) -> None:
-    """Run a job with an engine; then the --log line, warnings, --stats and the summary."""
+def _job_file(engine: str, path: str, rest, spark_options=None, launcher=None, dry_run=False) -> None:
+    """A job file (streamkit/pipeline.py): load it, then run every step with ``engine``."""
+    from streamkit import pipeline
+
+    args = _handle(pipeline.split_args, list(rest))
+    job = _handle(pipeline.load, path)
+    out = sys.stdout.buffer
+    if engine == "hadoop":
+        planned = _handle(pipeline.plan_hadoop, job, args, launcher)
+        if dry_run:
+            click.echo(pipeline.dry_run(planned))
+            return
+        shown = args.progress if args.progress is not None else sys.stderr.isatty()
+        echo = sys.stderr.buffer if shown else None
+        _run_and_report(args, lambda progress: pipeline.submit_hadoop(job, planned, echo))
+    elif engine == "spark":
+        _run_and_report(args, lambda progress: pipeline.run_spark(job, args, spark_options, out))
+    else:
+        _run_and_report(args, lambda progress: pipeline.run_local(job, args, out, progress))
+
+
+def _run_and_report(spec, run, display=None) -> None:
+    """Run a job with an engine; then the --log line, warnings, --stats and the summary.
+
+    ``run(progress)`` gets what ``display()`` makes (default: progress bars) when progress
+    is shown (``--progress``, or stderr is a terminal), else None.
+    """
     # --log and --stats are opened now: a bad path is a usage error before the job runs,
     # never a finished job whose report cannot be written.
     log = _handle(ReportFile, spec.log, "--log", append=True) if spec.log else None
     stats = _handle(ReportFile, spec.stats, "--stats", append=False) if spec.stats else None
     tty = sys.stderr.isatty()
-    progress = ProgressBars() if (spec.progress if spec.progress is not None else tty) else None
+    progress = (display or ProgressBars)() if (spec.progress if spec.progress is not None else tty) else None
     started = time.time()
     report, failure = None, None
     try:
@@ -255,7 +293,7 @@ def _run_and_report(spec, run) -> None:
     except (StreamkitError, KeyboardInterrupt, BrokenPipeError) as exc:
         failure = exc
     finally:
-        if progress:
+        if isinstance(progress, ProgressBars):
             progress.close()
     if log:
         log.finish(_log_line(spec, started, report, failure))
@@ -279,7 +317,7 @@ def _log_line(spec, started: float, report, failure) -> str:
     """--log: one JSON line per run, for cron jobs and their monitors."""
     status = "ok" if failure is None else getattr(failure, "exit_code", 130)
     record = {"start": started, "end": time.time(), "status": status,
-              "output": spec.output, "error": None if failure is None else str(failure) or type(failure).__name__,
+              "output": report.output if report else spec.output, "error": None if failure is None else str(failure) or type(failure).__name__,
               "counters": report.to_json()["counters"] if report else {}}
     return json.dumps(record) + "\n"
 
@@ -343,7 +381,10 @@ class ProgressBars:
 
 
 def format_counters(report) -> str:
-    """The end-of-job summary, grouped like Hadoop's counter dump."""
+    """The end-of-job summary, grouped like Hadoop's counter dump (one per step of a job file)."""
+    if hasattr(report, "steps"):
+        return "\n".join(format_counters(r) if r is not None else f"streamkit: {s.title} skipped "
+                         "(--resume: its output is complete)" for s, r in report.steps)
     lines = [f"streamkit: {report.job_id} completed; output {report.output}"]
     group = None
     for (g, name), value in sorted(report.counters.items()):
@@ -360,6 +401,7 @@ HADOOP_HELP = """Submit the same command line to a Hadoop cluster (`mapred strea
   streamkit hadoop [--dry-run] [--streaming-jar JAR] ARGS...
   streamkit hadoop --dry-run --target dataproc --cluster NAME [--region R] ARGS...
   streamkit hadoop --dry-run --target emr --cluster-id j-XXXX ARGS...
+  streamkit hadoop [--dry-run] JOB.toml [-input IN] [-output OUT]   (every step, in order)
 
 ARGS are those of `streamkit run`, checked by the same parser first; they go to
 Hadoop as typed, generic options (-D, -files, ...) moved first. Runs `mapred
@@ -386,6 +428,14 @@ _LAUNCHER_OPTIONS = ("--dry-run", "--target", "--streaming-jar", "--cluster", "-
 def hadoop_command(dry_run, target, streaming_jar, cluster, region, cluster_id, args):
     from streamkit import hadoop_launcher
 
+    if args and args[0].endswith(".toml"):
+        found, rest = _handle(_launcher_options, list(args[1:]))
+        options = hadoop_launcher.Options(
+            target=found.get("target", target), streaming_jar=found.get("streaming_jar", streaming_jar),
+            cluster=found.get("cluster", cluster), region=found.get("region", region),
+            cluster_id=found.get("cluster_id", cluster_id))
+        _job_file("hadoop", args[0], rest, launcher=options, dry_run=dry_run or found.get("dry_run", False))
+        return
     late = next((a for a in args if a.split("=")[0] in _LAUNCHER_OPTIONS), None)
     if late:
         raise_usage(f"{late} is an option of `streamkit hadoop` itself; put it before the Hadoop "
@@ -396,24 +446,28 @@ def hadoop_command(dry_run, target, streaming_jar, cluster, region, cluster_id, 
     if dry_run:
         click.echo(sub.dry_run)
         return
-    spec = sub.spec
-    tty = sys.stderr.isatty()
-    echo = sys.stderr.buffer if (spec.progress if spec.progress is not None else tty) else None
-    started = time.time()
-    report, failure = None, None
-    try:
-        report = hadoop_launcher.run(sub, echo)
-    except (StreamkitError, KeyboardInterrupt) as exc:
-        failure = exc
-    if spec.log:
-        _append_log(spec, started, report, failure)
-    if failure is not None:
-        _handle(_reraise, failure)
-    if spec.stats:
-        with open(spec.stats, "w") as f:
-            json.dump(report.to_json(), f, indent=2)
-    if spec.verbose or tty:
-        click.echo(format_counters(report), err=True)
+    # Progress is Hadoop's own console, passed through.
+    _run_and_report(sub.spec, lambda echo: hadoop_launcher.run(sub, echo), lambda: sys.stderr.buffer)
+
+
+def _launcher_options(args: list[str]) -> tuple[dict, list[str]]:
+    """``streamkit hadoop JOB.toml --dry-run``: the launcher's own options may follow a job file."""
+    found, rest, i = {}, [], 0
+    while i < len(args):
+        name, eq, value = args[i].partition("=")
+        if name not in _LAUNCHER_OPTIONS:
+            rest.append(args[i])
+        elif name == "--dry-run":
+            found["dry_run"] = True
+        else:
+            if not eq:
+                if i + 1 >= len(args):
+                    raise UsageError(f"{name} needs a value")
+                i += 1
+                value = args[i]
+            found[name[2:].replace("-", "_")] = value
+        i += 1
+    return found, rest
 
 
 def raise_usage(message: str) -> None:

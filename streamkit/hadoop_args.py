@@ -88,13 +88,20 @@ def split_command_line(args: str) -> list[str]:
     return words
 
 
+def canonical(opt: str) -> str:
+    """Hadoop's spelling of an option name: ``--reducers`` -> ``-numReduceTasks``,
+    ``--input`` -> ``-input``; streamkit's own and unknown names come back unchanged."""
+    opt = ALIASES.get(opt, opt)
+    if opt.startswith("--") and "-" + opt[2:] in STREAMING | dict.fromkeys(GENERIC):
+        opt = "-" + opt[2:]
+    return opt
+
+
 def takes_value(arg: str) -> bool:
     """Whether option ``arg``, as typed, consumes the next argument (``-D`` does, ``-Dk=v`` not)."""
     if arg.startswith("--") and "=" in arg:
         return False
-    opt = ALIASES.get(arg, arg)
-    if opt.startswith("--") and "-" + opt[2:] in STREAMING | dict.fromkeys(GENERIC):
-        opt = "-" + opt[2:]
+    opt = canonical(arg)
     if opt in OWN:
         return OWN[opt][1] not in (True, False)
     return opt in GENERIC or STREAMING.get(opt, False)
@@ -144,9 +151,7 @@ def parse(argv: list[str], cluster: bool = False) -> JobSpec:
     while i < len(argv):
         arg = argv[i]
         opt, eq, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        opt = ALIASES.get(opt, opt)
-        if opt.startswith("--") and "-" + opt[2:] in STREAMING | dict.fromkeys(GENERIC):
-            opt = "-" + opt[2:]
+        opt = canonical(opt)
         if opt.startswith("-D"):  # -D k=v, -Dk=v, --define k=v
             if seen_streaming and not cluster:
                 raise UsageError(f"{arg} comes after streaming options; Hadoop requires generic "

@@ -410,6 +410,18 @@ def test_success_prints_counters_summary_and_stats(cluster):
     assert stats["counters"]["File Output Format Counters.Bytes Written"] == 22
 
 
+def test_log_appends_one_json_line_per_submission(cluster):
+    """--log works as for `streamkit run`: one line per run, ok with the counters, or the
+    exit status and the error line of a failed job."""
+    cluster.fake("mapred").replay(consoles.SUCCESS, 0)
+    assert cluster.streamkit("-input", "in", "-output", "out", "--log", "runs.log").returncode == 0
+    cluster.replay(consoles.FAILED, 1)
+    assert cluster.streamkit("-input", "in", "-output", "out", "--log", "runs.log").returncode == 1
+    first, second = [json.loads(line) for line in (cluster.cwd / "runs.log").read_text().splitlines()]
+    assert first["status"] == "ok" and first["counters"]["Map-Reduce Framework.Map input records"] == 5
+    assert second["status"] == 1 and "failed" in second["error"] and second["counters"] == {}
+
+
 def test_progress_passes_hadoops_console_through(cluster):
     cluster.fake("mapred").replay(consoles.SUCCESS, 0)
     res = cluster.streamkit("-input", "in", "-output", "out", "--progress")

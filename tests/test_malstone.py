@@ -261,13 +261,18 @@ def test_malformed_lines_are_skipped_and_counted():
         assert done.stderr == b'reporter:counter:MalStone,malformed records,3\n'
 
 
-def test_run_formal_pipe(tmp_path):
+@pytest.mark.parametrize('form', ['a', 'b'])
+def test_formal_job_file_gives_the_worked_example(tmp_path, form):
+    """formal_{a,b}.toml (two steps, R=2) from another directory: its input is
+    example10.txt beside it, -output is relative to where streamkit runs."""
+    done = subprocess.run([sys.executable, '-m', 'streamkit', 'run', str(JOB / f'formal_{form}.toml'),
+                           '-output', 'out'], capture_output=True, cwd=tmp_path,
+                          env={**os.environ, 'PYTHONPATH': str(JOB.parents[1])})
+    assert done.returncode == 0, done.stderr.decode()
     out = tmp_path / 'out'
-    subprocess.run([str(JOB / 'run_formal.sh'), '--pipe', str(JOB / 'example10.txt'),
-                    str(out), 'b'], check=True, capture_output=True,
-                   env={**os.environ, 'PYTHON': sys.executable})
-    assert (out / 'step2' / 'part-00000').read_text() == EXAMPLE['b', True]
-    assert (out / 'step2' / '_SUCCESS').exists()
+    assert (out / '_SUCCESS').exists() and sorted(os.listdir(tmp_path)) == ['out']
+    rows = b''.join((out / p).read_bytes() for p in sorted(os.listdir(out)) if p.startswith('part-'))
+    assert b''.join(sorted(rows.splitlines(True))).decode() == EXAMPLE[form, True]
 
 
 # ---------------------------------------------------------------- the generator
@@ -400,13 +405,12 @@ def test_streamkit_run_with_combiner_equals_the_pipeline(sample, tmp_path):
     assert counters[fw + 'Combine output records'] < counters[fw + 'Combine input records'] == 3000
 
 
-def test_run_formal_with_streamkit(tmp_path):
-    out = tmp_path / 'out'
-    done = subprocess.run([str(JOB / 'run_formal.sh'), str(JOB / 'example10.txt'), str(out), 'a'],
-                          capture_output=True,
-                          env={**os.environ, 'STREAMKIT': f'{sys.executable} -m streamkit',
-                               'PYTHONPATH': str(JOB.parents[1])})
+@pytest.mark.parametrize('form', ['a', 'b'])
+def test_formal_job_file_equals_the_pipeline(sample, tmp_path, form):
+    (tmp_path / 'in.txt').write_bytes(sample)
+    done = subprocess.run([sys.executable, '-m', 'streamkit', 'run', str(JOB / f'formal_{form}.toml'),
+                           '-input', 'in.txt', '-output', '-', '--jobs', '2', '--shuffle-values'],
+                          capture_output=True, cwd=tmp_path,
+                          env={**os.environ, 'PYTHONPATH': str(JOB.parents[1])})
     assert done.returncode == 0, done.stderr.decode()
-    rows = b''.join(sorted(b''.join((out / 'step2' / p).read_bytes()
-                                    for p in os.listdir(out / 'step2') if p.startswith('part-')).splitlines(True)))
-    assert rows.decode() == EXAMPLE['a', True]
+    assert b''.join(sorted(done.stdout.splitlines(True))) == run_form(sample, form, True)

@@ -12,7 +12,6 @@ user's scripts (anything that is not ``python -m streamkit``) are not streamkit'
 import json
 import os
 import subprocess
-import sys
 import threading
 from collections import Counter
 
