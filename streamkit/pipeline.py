@@ -555,7 +555,7 @@ def _tail(log_path: str) -> str:
 def _run_locally(job: Job, args: RunArgs, check, run_streaming, stdout) -> PipelineReport:
     """Plan in a private temporary directory, check every step, run, clean up."""
     from streamkit.private import check_temp_parent
-    from streamkit.runner import cat_parts
+    from streamkit.job import cat_parts
 
     parent = check_temp_parent(args.tmpdir, "--tmpdir")
     tmp_root = os.path.abspath(tempfile.mkdtemp(prefix="streamkit-pipeline-", dir=parent))

@@ -24,7 +24,7 @@ from streamkit.private import create_private_file, log_dir
 from streamkit.task import TaskError, default_signals, die_with_parent
 
 if TYPE_CHECKING:
-    from streamkit.runner import Attempt
+    from streamkit.job import Attempt
 
 _FORK = multiprocessing.get_context("fork")
 

@@ -3,7 +3,7 @@
 Spark schedules, retries and shuffles; every Hadoop semantic stays streamkit's own, the
 same code ``streamkit run`` uses (engines notes B1–B5 say why Spark's text paths can't):
 
-* the driver plans the splits (``runner.job_splits``); one Spark partition per split,
+* the driver plans the splits (``planning.job_splits``); one Spark partition per split,
   read on the executor by ``inputs.read_split`` — never ``textFile`` (lossy);
 * a map task is ``worker.run_map``: the mapper through streamkit's command runner (never
   ``RDD.pipe``), then Hadoop's partition/sort/spill; its sorted segments cross Spark's
@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from streamkit.commit import OutputCommitter
 from streamkit.errors import JobFailed, StreamkitError, UsageError, disk_errors
 from streamkit.inputs import Split, expand_inputs
-from streamkit.runner import (Attempt, Job, JobReport, cat_parts, check_balance, job_splits,
-                              sample_split_points)
+from streamkit.job import Attempt, Job, JobReport, cat_parts, check_balance
+from streamkit.planning import job_splits, sample_split_points
 from streamkit.scheduler import Scheduler
 from streamkit.spec import JobSpec
 from streamkit.task import Counters, TaskError
