@@ -517,15 +517,18 @@ def count_sorted(lines: list[bytes], key, stable: bool):
     ``stable`` sorts (equal keys with different lines must keep input order).
     """
     sample = min(len(lines), 1 << 16)
-    if stable or sample < 4096 or len(set(lines[:sample])) > sample // COUNT_RATIO:
+    if stable or sample < 4096:
         return None
-    # Count a slice at a time and give up once too many of the lines seen are distinct:
-    # a buffer that is repetitive only at its start must not grow a Counter nearly as
-    # big as itself on top of it (at most ~10 % of the buffer's memory).
-    counts: Counter = Counter()
+    # The sample's distinct lines are counted in the Counter itself (a set of them cost
+    # as much again).  Then count a slice at a time and give up once too many of the
+    # lines seen are distinct: a buffer that is repetitive only at its start must not
+    # grow a Counter nearly as big as itself on top of it (~10 % of the buffer's memory).
+    counts: Counter = Counter(lines[:sample])
+    if len(counts) > sample // COUNT_RATIO:
+        return None
     step = 1 << 18
     for i in range(0, len(lines), step):
-        counts.update(lines[i:i + step])
+        counts.update(lines[max(i, sample):i + step] if i < sample else lines[i:i + step])
         if len(counts) > min(len(lines), i + step) // COUNT_RATIO:
             return None
     return sorted(counts, key=key), counts

@@ -187,3 +187,13 @@ def test_first_at_or_above_bisects_a_run(tmp_path):
         below = [l for l in lines if l < pivot]
         assert cut == sum(len(l) + 1 for l in below), pivot
         assert data[:cut].count(b"\n") == len(below)
+
+
+def test_counting_gives_up_past_the_sample_and_counts_every_line():
+    from collections import Counter
+    from streamkit.extsort import count_sorted
+    start_only = [b"x"] * 70000 + [b"%d" % i for i in range(300000)]
+    assert count_sorted(start_only, None, False) is None         # repetitive at its start only
+    lines = [b"%d\t1" % (i % 997) for i in range(300000)]
+    distinct, counts = count_sorted(lines, None, False)
+    assert counts == Counter(lines) and distinct == sorted(set(lines))
