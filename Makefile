@@ -33,7 +33,7 @@ bench: $(STAMP) ## benchmarks against GNU sort and the Unix pipeline (minutes)
 	$(PY) bench/bench_sort.py
 	$(PY) bench/bench_sort.py --unique --sizes 5M
 	$(PY) bench/bench_run.py
-	$(PY) bench/bench_run.py --scripts classic --skip-scaling
+	$(PY) bench/bench_run.py --scripts classic --skip-scaling --no-peers
 	$(PY) bench/bench_merge.py
 	$(PY) bench/bench_sample.py
 	$(PY) bench/bench_spark.py

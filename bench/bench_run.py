@@ -32,6 +32,8 @@ MAPPER = os.path.join(JOBS, 'a_mapper.py')
 REDUCER = os.path.join(JOBS, 'a_reducer.py')
 CORES = os.cpu_count() or 1
 WALL_TARGET, CPU_TARGET, RSS_SLACK = 0.6, 2.0, 60 * common.MIB
+PEER_TARGET = 6.0  # streamkit at least this many times faster than mrjob's local runner
+PEERS = os.path.join(common.BENCH, 'peers')
 # MalStone A-10 (10 billion records, 20 nodes, 2009), records/s per node.
 PUBLISHED = [('Sector/Sphere', 247500), ('Hadoop Streaming + Python', 95300),
              ('Hadoop MapReduce (Java)', 18300)]
@@ -101,24 +103,72 @@ def run_pipeline(data, tmp):
     return sample, lines
 
 
-def bench_size(records, args, tmp):
-    """Both systems on one input, alternating; returns summaries, baseline, phases."""
+def run_mrjob(data, tmp):
+    """mrjob's local runner on bench/peers/mrjob_malstone_a.py; (Sample, sorted lines)."""
+    out = os.path.join(tmp, 'mrjob-out')
+    argv = [sys.executable, os.path.join(PEERS, 'mrjob_malstone_a.py'), '-r', 'local',
+            '--num-cores', str(CORES), '--no-conf', '--local-tmp-dir', tmp, '-o', out, data]
+    with open(os.path.join(tmp, 'mrjob.log'), 'wb') as log:
+        sample = common.measure(argv, cwd=tmp, stdout=log, stderr=log)
+    lines = []
+    for part in sorted(p for p in os.listdir(out) if p.startswith('part-')):
+        with open(os.path.join(out, part), 'rb') as f:
+            lines += f.read().splitlines()
+    shutil.rmtree(out)
+    return sample, sorted(lines)
+
+
+def run_dask(data, tmp):
+    """dask.bag foldby on bench/peers/dask_malstone_a.py; (Sample, sorted lines)."""
+    out = os.path.join(tmp, 'dask-out')
+    argv = [sys.executable, os.path.join(PEERS, 'dask_malstone_a.py'), data, out,
+            '--workers', str(CORES)]
+    sample = common.measure(argv, cwd=tmp, stdout=subprocess.DEVNULL)
+    with open(out, 'rb') as f:
+        lines = sorted(f.read().splitlines())
+    os.remove(out)
+    return sample, lines
+
+
+#: Peers run when their module is installed (the bench extra installs both).
+PEER_SYSTEMS = {'mrjob local runner': ('mrjob', run_mrjob), 'dask.bag foldby': ('dask', run_dask)}
+
+
+def peers_installed():
+    """The peer systems whose package is importable, and notes for the missing ones."""
+    found, notes = [], []
+    for name, (module, _) in PEER_SYSTEMS.items():
+        if importlib.util.find_spec(module) is None:
+            notes.append('%s: not installed, skipped (pip install -e .[bench], or pip install '
+                         '%s, to include it)' % (name, module))
+        else:
+            found.append(name)
+    return found, notes
+
+
+def bench_size(records, args, tmp, peers=()):
+    """All systems on one input, alternating; returns summaries, baseline, phases."""
     data = input_file(records, args.seed)
     common.warm_cache(data)
     base = baseline_cpu(data, tmp)
     samples, phases = {'streamkit run': [], 'Unix pipeline': []}, {}
+    samples.update((name, []) for name in peers)
     for i in range(args.repeat):
         outputs = {}
         for name in list(samples) if i % 2 == 0 else list(samples)[::-1]:
             if name == 'streamkit run':
                 sample, outputs[name], phases = run_streamkit(data, tmp, CORES, args.memory)
-            else:
+            elif name == 'Unix pipeline':
                 sample, outputs[name] = run_pipeline(data, tmp)
+            else:
+                sample, outputs[name] = PEER_SYSTEMS[name][1](data, tmp)
             samples[name].append(sample)
-            print('  %9d %-14s run %d: %.2f s' % (records, name, i + 1, sample.wall),
+            print('  %9d %-18s run %d: %.2f s' % (records, name, i + 1, sample.wall),
                   file=sys.stderr)
-        if outputs['streamkit run'] != outputs['Unix pipeline']:
-            sys.exit('bench_run: streamkit output differs from the pipeline (%d records)' % records)
+        for name in outputs:
+            if outputs[name] != outputs['Unix pipeline']:
+                sys.exit('bench_run: %s output differs from the pipeline (%d records)'
+                         % (name, records))
     return {n: common.summarize(s) for n, s in samples.items()}, base, phases
 
 
@@ -173,16 +223,17 @@ def malstone_rows(records, res):
                    for name, v in PUBLISHED]
 
 
-def optional_systems():
-    """Notes for mrjob and dask: detected only, never installed by this script."""
-    notes = []
-    for module in ('mrjob', 'dask'):
-        if importlib.util.find_spec(module) is None:
-            notes.append('%s: not installed (pip install %s to include it)' % (module, module))
-        else:
-            notes.append('%s: installed, but its equivalent job is not implemented here yet'
-                         % module)
-    return notes
+def peer_rows(records, res):
+    """streamkit's speed-up over each peer (target: >= PEER_TARGET x mrjob's wall)."""
+    sk = res['streamkit run']
+    rows = []
+    for name in PEER_SYSTEMS:
+        if name in res:
+            ratio = res[name].wall / sk.wall
+            verdict = _ok(ratio >= PEER_TARGET) if name.startswith('mrjob') else '-'
+            rows.append(['{:,}'.format(records), name, '%.2f s' % res[name].wall,
+                         '%.2f s' % sk.wall, '%.2f× %s' % (ratio, verdict)])
+    return rows
 
 
 def main():
@@ -192,6 +243,8 @@ def main():
     parser.add_argument('--jobs', default=','.join(map(str, range(1, CORES + 1))),
                         help='worker counts for the scaling table (default 1..cores)')
     parser.add_argument('--skip-scaling', action='store_true', help='no scaling table')
+    parser.add_argument('--no-peers', action='store_true',
+                        help='skip mrjob and dask even where installed')
     parser.add_argument('--memory', default='100M', help='streamkit --memory (default 100M)')
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--quick', action='store_true', help='smoke check: 200k records, 1 run')
@@ -209,12 +262,14 @@ def main():
     budget = common.parse_bytes(args.memory)
     for tool in (common.STREAMKIT, MALGEN, MAPPER, REDUCER, 'python3'):
         common.require(tool)
-    facts, main_table, targets, results = common.machine(), [], [], {}
+    peers, peer_notes = ([], ['peers: skipped (--no-peers)']) if args.no_peers else peers_installed()
+    facts, main_table, targets, results, speedups = common.machine(), [], [], {}, []
     with tempfile.TemporaryDirectory(prefix='bench-run-') as tmp:
         for records in sizes:
-            res, base, phases = results[records] = bench_size(records, args, tmp)
+            res, base, phases = results[records] = bench_size(records, args, tmp, peers)
             main_table += main_rows(records, res)
             targets.append(target_row(records, res, base, phases, budget))
+            speedups += peer_rows(records, res)
         scaling = [] if args.skip_scaling else scaling_rows(max(sizes), args, tmp)
     sections = [
         '## streamkit run (R = --jobs = %d) vs the Unix pipeline' % CORES, '',
@@ -226,6 +281,15 @@ def main():
         common.markdown_table(['records', 'wall vs pipeline', 'mapper + reducer CPU alone',
                                'streamkit CPU vs that', 'largest process',
                                'map phase wall / CPU', 'reduce phase wall / CPU'], targets), '']
+    if speedups:
+        sections += ['## streamkit against its peers: peer wall / streamkit wall (target ≥ %.0f× '
+                     'against mrjob)' % PEER_TARGET, '',
+                     common.markdown_table(['records', 'peer', 'peer wall', 'streamkit wall',
+                                            'streamkit faster by'], speedups), '',
+                     'Peers: bench/peers/mrjob_malstone_a.py (mrjob `-r local --num-cores %d`, '
+                     'the same map/reduce logic as an MRJob) and bench/peers/dask_malstone_a.py '
+                     '(dask.bag `foldby`, processes scheduler, %d workers); their output equals '
+                     "the pipeline's." % (CORES, CORES), '']
     if scaling:
         sections += ['## Scaling: %s records, -numReduceTasks %d, --jobs varied'
                      % ('{:,}'.format(max(sizes)), CORES), '',
@@ -239,10 +303,10 @@ def main():
                  'The published figures are per node of a 20-node 2009 testbed processing 10 '
                  'billion records; different hardware, data size and storage, so they are '
                  'context, not a comparison.', '',
-                 'Method: median of %d run(s), the two systems alternating; CPU = user + sys of '
+                 'Method: median of %d run(s), the systems in turn, order reversed on alternate runs; CPU = user + sys of '
                  'the whole process tree (wait4); peak RSS polled every %d ms; pipeline sort '
                  'has no -S (GNU default).' % (args.repeat, common.POLL_S * 1000), '',
-                 *optional_systems()]
+                 *peer_notes]
     print('\n'.join(sections))
     name = 'run' + ('' if args.scripts == 'fast' else '-classic')
     path = common.write_results(name + ('-quick' if args.quick else ''),

@@ -7,7 +7,7 @@ that drift in the machine's load hits both.  Targets (issue): streamkit's median
 wall time <= 1.5x GNU sort's, and its peak RSS <= budget + 60 MiB with a 64 MiB
 budget on the 5M input, which is ~110 MB and so forces spills.
 
-    bench/bench_sort.py [--sizes 1M,5M] [--budget 64M] [--repeat 3] [--quick]
+    bench/bench_sort.py [--sizes 1M,5M] [--budget 64M] [--repeat 3] [--unique | --sites N] [--quick]
 """
 import argparse
 import os
@@ -26,19 +26,21 @@ RATIO_TARGET = 1.5
 RSS_SLACK = 60 * common.MIB
 
 
-def input_file(records, seed, unique=False):
+def input_file(records, seed, unique=False, sites=SITES):
     """Return bench/data/sort-N-sSEED.tsv, generating it once (deterministically).
 
     Site ids are random 19-digit numbers, zero-padded like MalGen's, and lines come
     in random order, which is what a mapper emits for unsorted logs.  With ``unique``
     every line gets its own random key (no repeats: the worst case for streamkit).
     """
-    path = os.path.join(common.DATA, 'sort-%d-s%d%s.tsv' % (records, seed, '-unique' * unique))
+    name = 'sort-%d-s%d%s%s.tsv' % (records, seed, '-unique' * unique,
+                                    '' if unique or sites == SITES else '-k%d' % sites)
+    path = os.path.join(common.DATA, name)
     if os.path.exists(path):
         return path
     os.makedirs(common.DATA, exist_ok=True)
     rng = random.Random(seed)
-    sites = ['%019d' % rng.randrange(10 ** 18) for _ in range(SITES)]
+    sites = ['%019d' % rng.randrange(10 ** 18) for _ in range(sites)]
     tmp = path + '.tmp'
     with open(tmp, 'w') as out:
         for start in range(0, records, CHUNK):
@@ -91,7 +93,7 @@ def same_sort(path_a, path_b):
 
 def bench_size(records, args, tmpdir):
     """Measure both sorts on one input, args.repeat times each, and check the outputs."""
-    path = input_file(records, args.seed, args.unique)
+    path = input_file(records, args.seed, args.unique, args.sites)
     common.warm_cache(path)
     cmds = commands(path, args.budget, tmpdir)
     names = list(cmds)
@@ -140,6 +142,8 @@ def main():
     parser.add_argument('--seed', type=int, default=1)
     parser.add_argument('--unique', action='store_true',
                         help='a distinct random key on every line (no repeats)')
+    parser.add_argument('--sites', type=int, default=SITES,
+                        help='distinct keys without --unique (default %d)' % SITES)
     parser.add_argument('--quick', action='store_true', help='smoke check: 200k records, 1 run')
     args = parser.parse_args()
     if args.quick:
@@ -156,11 +160,13 @@ def main():
     notes = ('Both sorts: `-S %s -T <tmp>` (GNU also `-t\\t -k1,1 -s`), input a file of site<TAB>flag lines (%s, '
              'seed %d), stdout to a file, LC_ALL=C; median of %d runs, alternating order; '
              'peak RSS polled every %d ms (worst run). Targets: wall ≤ %.1f× GNU sort, '
-             'tree PSS ≤ budget + 60 MiB.' % (args.budget, 'a random key per line' if args.unique else '%d sites' % SITES, args.seed, args.repeat,
+             'tree PSS ≤ budget + 60 MiB.' % (args.budget, 'a random key per line' if args.unique else '%d sites' % args.sites, args.seed, args.repeat,
                                               common.POLL_S * 1000, RATIO_TARGET))
     print(table + '\n\n' + notes)
-    name = 'sort' + ('-unique' if args.unique else '') + ('-quick' if args.quick else '')
-    title = 'streamkit sort vs GNU sort' + (' (unique keys)' if args.unique else '')
+    keys = '-unique' if args.unique else '' if args.sites == SITES else '-k%d' % args.sites
+    name = 'sort' + keys + ('-quick' if args.quick else '')
+    title = 'streamkit sort vs GNU sort' + (' (unique keys)' if args.unique else
+                                            '' if args.sites == SITES else ' (%d keys)' % args.sites)
     path = common.write_results(name, title, facts, [table, '', notes])
     print('\nwritten to %s' % os.path.relpath(path), file=sys.stderr)
 

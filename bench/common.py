@@ -107,7 +107,7 @@ def _poll_tree(pid, peaks, stop):
         stop.wait(POLL_S)
 
 
-def measure(argv, stdin=None, stdout=None, cwd=None, env=None):
+def measure(argv, stdin=None, stdout=None, cwd=None, env=None, stderr=None):
     """Run argv to completion and return a Sample; raise if it fails.
 
     wait4() is called directly (not Popen.wait) because it is the only way to get
@@ -116,7 +116,7 @@ def measure(argv, stdin=None, stdout=None, cwd=None, env=None):
     """
     env = dict(os.environ if env is None else env)
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, cwd=cwd, env=env)
+    proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, cwd=cwd, env=env)
     peaks, stop = {'tree': 0, 'proc': 0, 'procs': 0, 'pss': 0}, threading.Event()
     poller = threading.Thread(target=_poll_tree, args=(proc.pid, peaks, stop), daemon=True)
     poller.start()

@@ -13,6 +13,12 @@ Whole-line order is a valid key order whenever the separator is one byte and no 
 holds a byte below it (for tab: no ``\\x00``-``\\x08``), because the separator, the
 smallest byte present, then ends every key.  That is checked per buffer with one regex
 scan; otherwise lines are sorted with an exact key function.
+
+``streamkit sort`` (``parallel``) uses both cores: forked children split, sort and write
+the buffers while the parent only reads; the runs are merged in two key ranges at once
+(:meth:`ExternalSorter._merge_in_halves`).  Before any of that its lines are counted in
+one Counter: mapper output with few distinct lines (50,000 keys in 5M lines) is then
+sorted by counting, with no run at all.
 """
 
 from __future__ import annotations
@@ -43,6 +49,10 @@ DEFAULT_FAN_IN = 32
 COUNT_RATIO = 8
 DEFAULT_MERGE_MEMORY = 64 << 20
 SORT_CHILDREN = 2  # buffers being sorted by forked children at once (parallel mode)
+#: Approximate bytes of memory per distinct line held in a Counter beyond its own length:
+#: the bytes object header (33), the dict entry and index slots (~50 with the dict's
+#: spare room) and the count (28 past 256), rounded up.
+COUNTED_OVERHEAD = 120
 
 
 class Order:
@@ -167,6 +177,20 @@ class ExternalSorter:
         self.parallel = parallel and hasattr(os, "fork")
         self._limit = self.budget // (SORT_CHILDREN + 2) if self.parallel else self.budget
         self._sorting: dict[int, str] = {}  # child pid -> the run it is writing
+        if self.parallel:  # imported once here, not again (~0.1 s) in every forked child
+            import streamkit.task  # noqa: F401
+        # In parallel mode the buffer is kept as the blocks read: the child that sorts it
+        # splits it into lines, so the parent never makes (nor frees) a line object.
+        self._blocks: list[bytes] = []
+        # ...and lines are first counted in one Counter for the whole input (see add):
+        # input whose distinct lines fit in half the budget is then sorted by counting,
+        # without any run, however long it is.  None once they did not fit.  Only where
+        # the order is total on distinct lines (one key field, bytes, not stable), so
+        # that counting cannot reorder lines whose keys tie.
+        self._total = order.comparator is None and order.nfields == 1 and not order.stable
+        self._counts: Counter | None = Counter() if (
+            self.parallel and count and self._total) else None
+        self._repetitive = True  # False once the Counter overflowed: skip count_sorted
 
     def __enter__(self) -> "ExternalSorter":
         return self
@@ -175,7 +199,7 @@ class ExternalSorter:
         self.close()
 
     def close(self) -> None:
-        self._lines = []
+        self._lines, self._blocks, self._counts = [], [], None
         for pid in self._sorting:
             try:
                 os.kill(pid, 9)  # SIGKILL
@@ -202,11 +226,35 @@ class ExternalSorter:
             return
         if self._by_line and not self.order.whole_line_ok(block):
             self._by_line = False
+        if self.parallel:
+            self._add_parallel(block)
+            return
         lines = block.split(b"\n")
         lines.pop()
         self._lines += lines
         self.records += len(lines)
         self._used += len(block) + LINE_OVERHEAD * len(lines)
+        if self._used >= self._limit:
+            self.spill()
+
+    def _add_parallel(self, block: bytes) -> None:
+        """Count the block's lines while their Counter fits in half the budget, else
+        keep the block whole for a child to split and sort."""
+        n = block.count(b"\n")
+        self.records += n
+        counts = self._counts
+        if counts is not None:
+            lines = block.split(b"\n")
+            lines.pop()
+            counts.update(lines)
+            if len(counts) * (COUNTED_OVERHEAD + len(block) // max(n, 1)) > self.budget // 2:
+                path = self._new_run_path()
+                write_counted(path, sorted(counts, key=self.key), counts)
+                self.runs.append(path)
+                self._counts, self._repetitive = None, False
+            return
+        self._blocks.append(block)
+        self._used += len(block) + LINE_OVERHEAD * n
         if self._used >= self._limit:
             self.spill()
 
@@ -218,18 +266,23 @@ class ExternalSorter:
 
     def spill(self) -> None:
         """Sort the buffer and write it as one run file."""
+        if self._blocks:
+            path = self._new_run_path()
+            self._wait_for_children(keep=SORT_CHILDREN - 1)
+            pid = os.fork()
+            if pid == 0:
+                self._sort_in_child(path)
+            self._sorting[pid] = path
+            self.runs.append(path)
+            self._blocks = []
+            self._used = 0
+            return
         if not self._lines:
             return
         path = self._new_run_path()
         counted = self.count and count_sorted(self._lines, self.key, self.order.stable)
         if counted:
             write_counted(path, *counted)
-        elif self.parallel:
-            self._wait_for_children(keep=SORT_CHILDREN - 1)
-            pid = os.fork()
-            if pid == 0:
-                self._sort_in_child(path)
-            self._sorting[pid] = path
         else:
             self._lines.sort(key=self.key)
             write_run(path, self._lines)
@@ -245,8 +298,18 @@ class ExternalSorter:
 
             die_with_parent()
             default_signals()
-            self._lines.sort(key=self.key)
-            write_run(path, self._lines)
+            lines: list[bytes] = []
+            for block in self._blocks:
+                more = block.split(b"\n")
+                more.pop()
+                lines += more
+            counted = self._repetitive and self.count and count_sorted(
+                lines, self.key, self.order.stable)
+            if counted:
+                write_counted(path, *counted)
+            else:
+                lines.sort(key=self.key)
+                write_run(path, lines)
             code = 0
         except BaseException as exc:  # e.g. disk full: the parent reports it
             try:
@@ -273,8 +336,16 @@ class ExternalSorter:
 
     def sorted_blocks(self) -> Iterator[list[bytes]]:
         """Yield all records, sorted, as lists of lines; merges runs if any were spilled."""
+        if not self.runs and self._counts is not None:
+            counts, self._counts = self._counts, None
+            yield from expand(sorted(counts, key=self.key), counts)
+            return
         if not self.runs:
             lines, self._lines = self._lines, []
+            for block in self._blocks:
+                lines += block.split(b"\n")
+                lines.pop()
+            self._blocks = []
             counted = self.count and count_sorted(lines, self.key, self.order.stable)
             if counted:
                 yield from expand(*counted)
@@ -285,9 +356,108 @@ class ExternalSorter:
             return
         self.spill()
         self._wait_for_children(keep=0)
+        if self.parallel and 1 < len(self.runs) <= self.fan_in and (
+                self._total or self.order.stable or self.key is None):
+            # Splitting at a key gives the same lines in the same order where ties are
+            # identical lines (a total order) or keep run order (stable: a heap merge).
+            yield from self._merge_in_halves()
+            return
         yield from merge_files([(p, 0, -1) for p in self.runs], self.key, self.fan_in,
                                self._new_run_path, self.order.stable, owned=True,
                                memory=self.budget)
+
+    def _merge_in_halves(self) -> Iterator[list[bytes]]:
+        """Merge on both cores: a forked child merges every run's part from a pivot key
+        on into a file while this process merges and yields the parts below it, then
+        yields the child's file.  Each merge gets half the budget."""
+        key = self.key
+        sizes = [os.path.getsize(p) for p in self.runs]
+        pivot = _pivot([line for p, n in zip(self.runs, sizes) for line in _samples(p, n)], key)
+        cuts = [_first_at_or_above(p, n, pivot, key) for p, n in zip(self.runs, sizes)]
+        upper = self._new_run_path()
+        pid = os.fork()
+        if pid == 0:
+            self._merge_in_child([(p, c, n - c) for p, c, n in zip(self.runs, cuts, sizes)],
+                                 upper, sum(sizes) - sum(cuts))
+        self._sorting[pid] = upper
+        yield from merge_files([(p, 0, c) for p, c in zip(self.runs, cuts)], key, self.fan_in,
+                               self._new_run_path, self.order.stable, memory=self.budget // 2)
+        self._wait_for_children(keep=0)
+        yield from read_run(upper)
+
+    def _merge_in_child(self, runs: list[tuple[str, int, int]], path: str, nbytes: int) -> None:
+        """Forked child: merge ``runs`` into ``path``, exit (never returns)."""
+        code = 1
+        try:
+            from streamkit.task import default_signals, die_with_parent
+
+            die_with_parent()
+            default_signals()
+            with disk_errors(path, nbytes), open(path, "wb") as out:
+                for lines in merge_files(runs, self.key, self.fan_in, self._new_run_path,
+                                         self.order.stable, memory=self.budget // 2):
+                    out.write(b"\n".join(lines) + b"\n")
+            code = 0
+        except BaseException as exc:
+            try:
+                with open(path + ".error", "w") as f:
+                    f.write(str(exc) or type(exc).__name__)
+            except OSError:
+                pass
+        finally:
+            os._exit(code)
+
+
+def _samples(path: str, size: int, count: int = 8) -> list[bytes]:
+    """Lines at ``count`` evenly spaced offsets of a sorted run (the first whole line
+    after each), to choose a pivot from."""
+    out = []
+    with open(path, "rb") as f:
+        for i in range(1, count):
+            start, line = _line_after(f, size * i // count, size)
+            if line is not None:
+                out.append(line)
+    return out
+
+
+def _pivot(samples: list[bytes], key) -> bytes:
+    samples.sort(key=key)
+    return samples[len(samples) // 2] if samples else b""
+
+
+def _line_after(f, pos: int, size: int) -> tuple[int, bytes | None]:
+    """(start, line) of the first line starting at or after ``pos``; (size, None) if none."""
+    if pos > 0:
+        f.seek(pos - 1)
+        skipped = f.readline()  # the rest of the line holding pos - 1, with its "\n"
+        pos += len(skipped) - 1
+    else:
+        f.seek(0)
+    if pos >= size:
+        return size, None
+    return pos, f.readline().rstrip(b"\n")
+
+
+def _first_at_or_above(path: str, size: int, pivot: bytes, key) -> int:
+    """Offset of the first line of a sorted run whose key is not below ``pivot``'s
+    (``size`` if none), by bisecting the file: O(log size) short reads."""
+    below = (lambda line: line < pivot) if key is None else (
+        lambda line, k=key(pivot): key(line) < k)
+    lo, hi = 0, size  # lo is a line start; the answer is in [lo, hi]
+    with open(path, "rb") as f:
+        while lo < hi:
+            start, line = _line_after(f, (lo + hi) // 2, size)
+            if start >= hi or start == lo:
+                start, line = _line_after(f, lo, size)  # step one line from lo
+                if below(line):
+                    lo = start + len(line) + 1
+                else:
+                    hi = lo
+            elif below(line):
+                lo = start + len(line) + 1
+            else:
+                hi = start
+    return lo
 
 
 def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
@@ -347,15 +517,18 @@ def count_sorted(lines: list[bytes], key, stable: bool):
     ``stable`` sorts (equal keys with different lines must keep input order).
     """
     sample = min(len(lines), 1 << 16)
-    if stable or sample < 4096 or len(set(lines[:sample])) > sample // COUNT_RATIO:
+    if stable or sample < 4096:
         return None
-    # Count a slice at a time and give up once too many of the lines seen are distinct:
-    # a buffer that is repetitive only at its start must not grow a Counter nearly as
-    # big as itself on top of it (at most ~10 % of the buffer's memory).
-    counts: Counter = Counter()
+    # The sample's distinct lines are counted in the Counter itself (a set of them cost
+    # as much again).  Then count a slice at a time and give up once too many of the
+    # lines seen are distinct: a buffer that is repetitive only at its start must not
+    # grow a Counter nearly as big as itself on top of it (~10 % of the buffer's memory).
+    counts: Counter = Counter(lines[:sample])
+    if len(counts) > sample // COUNT_RATIO:
+        return None
     step = 1 << 18
     for i in range(0, len(lines), step):
-        counts.update(lines[i:i + step])
+        counts.update(lines[max(i, sample):i + step] if i < sample else lines[i:i + step])
         if len(counts) > min(len(lines), i + step) // COUNT_RATIO:
             return None
     return sorted(counts, key=key), counts
@@ -399,6 +572,9 @@ def counted_bytes(distinct: list[bytes], counts: Counter, size: int = 1 << 20) -
 
 
 def write_counted(path: str, distinct: list[bytes], counts: Counter) -> None:
+    if sum(counts.values()) == len(distinct):  # no line repeats: no per-line expansion
+        write_run(path, distinct)
+        return
     with disk_errors(path, lambda: sum((len(l) + 1) * n for l, n in counts.items())), \
             open(path, "wb") as out:
         for data in counted_bytes(distinct, counts):

@@ -135,3 +135,65 @@ def test_parallel_spills_sort_in_children_and_clean_up(tmp_path):
         assert sorter._sorting == {}                     # every child reaped
     assert out == sorted(lines)
     assert os.listdir(tmp_path) == []
+
+
+def parallel_sort(lines, order, budget, tmpdir, fan_in=16, per=500, count=True):
+    with ExternalSorter(order, budget, tmpdir, fan_in, parallel=True, count=count) as sorter:
+        for block in blocks_of(lines, per):
+            sorter.add(block)
+        runs = len(sorter.runs)
+        return list(chain.from_iterable(sorter.sorted_blocks())), runs, sorter
+
+
+def test_parallel_counts_repetitive_input_across_buffers_without_runs(tmp_path):
+    # 20,000 distinct lines in 200,000: each budget/4 buffer looks unique, the input does not
+    lines = [b"%07d\t%d" % ((i * 7919) % 10000, i % 2) for i in range(200000)]
+    out, runs, sorter = parallel_sort(lines, Order(), 8 << 20, str(tmp_path))
+    assert runs == 0 and sorter.runs == []             # counted, never spilled
+    assert out == sorted(lines)
+    assert os.listdir(tmp_path) == []
+
+
+def test_parallel_counter_that_overflows_becomes_a_run(tmp_path):
+    lines = [b"%08d\tv" % ((i * 7919) % 60000) for i in range(60000)]   # no repeats
+    out, _, sorter = parallel_sort(lines, Order(), 1 << 18, str(tmp_path))
+    assert sorter._counts is None and not sorter._repetitive
+    assert out == sorted(lines)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"b", b"c", b"ab", b"b\tx", b"b\ty", b"c\tz", b"",
+                                 b"a\tq\tr", b"\xff"]), min_size=1, max_size=3000),
+       st.booleans())
+def test_parallel_merge_in_halves_gives_the_plain_merge_bytes(tmp_path_factory, lines, stable):
+    # Ties (same key, other bytes) must come out exactly as the one-process merge orders
+    # them: whole-line order, or input order with -s.
+    tmp = str(tmp_path_factory.mktemp("halves"))
+    order = Order(b"\t", 1, None, stable)
+    out, _, sorter = parallel_sort(lines, order, 1 << 16, tmp, per=50, count=False)
+    assert len(sorter.runs) > 1 or len(lines) < 1000
+    expected = sorted(lines, key=(lambda l: l.partition(b"\t")[0]) if stable else None)
+    assert out == expected
+
+
+def test_first_at_or_above_bisects_a_run(tmp_path):
+    from streamkit.extsort import _first_at_or_above
+    lines = sorted([b"k%03d" % (i // 3) for i in range(300)] + [b"", b"zz" * 50])
+    path = tmp_path / "run"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    data, size = path.read_bytes(), path.stat().st_size
+    for pivot in [b"", b"k000", b"k050", b"k0505", b"k099", b"z", b"zzz" * 40]:
+        cut = _first_at_or_above(str(path), size, pivot, None)
+        below = [l for l in lines if l < pivot]
+        assert cut == sum(len(l) + 1 for l in below), pivot
+        assert data[:cut].count(b"\n") == len(below)
+
+
+def test_counting_gives_up_past_the_sample_and_counts_every_line():
+    from collections import Counter
+    from streamkit.extsort import count_sorted
+    start_only = [b"x"] * 70000 + [b"%d" % i for i in range(300000)]
+    assert count_sorted(start_only, None, False) is None         # repetitive at its start only
+    lines = [b"%d\t1" % (i % 997) for i in range(300000)]
+    distinct, counts = count_sorted(lines, None, False)
+    assert counts == Counter(lines) and distinct == sorted(set(lines))
