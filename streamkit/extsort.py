@@ -292,12 +292,7 @@ class ExternalSorter:
 
     def _sort_in_child(self, path: str) -> None:
         """Forked child: sort the buffer, write the run, exit (never returns)."""
-        code = 1
-        try:
-            from streamkit.task import default_signals, die_with_parent
-
-            die_with_parent()
-            default_signals()
+        def sort() -> None:
             lines: list[bytes] = []
             for block in self._blocks:
                 more = block.split(b"\n")
@@ -310,15 +305,8 @@ class ExternalSorter:
             else:
                 lines.sort(key=self.key)
                 write_run(path, lines)
-            code = 0
-        except BaseException as exc:  # e.g. disk full: the parent reports it
-            try:
-                with open(path + ".error", "w") as f:
-                    f.write(str(exc) or type(exc).__name__)
-            except OSError:
-                pass
-        finally:
-            os._exit(code)
+
+        _child(path, sort)
 
     def _wait_for_children(self, keep: int) -> None:
         """Reap sorting children until ``keep`` remain; raise if one failed."""
@@ -387,25 +375,34 @@ class ExternalSorter:
 
     def _merge_in_child(self, runs: list[tuple[str, int, int]], path: str, nbytes: int) -> None:
         """Forked child: merge ``runs`` into ``path``, exit (never returns)."""
-        code = 1
-        try:
-            from streamkit.task import default_signals, die_with_parent
-
-            die_with_parent()
-            default_signals()
+        def merge() -> None:
             with disk_errors(path, nbytes), open(path, "wb") as out:
                 for lines in merge_files(runs, self.key, self.fan_in, self._new_run_path,
                                          self.order.stable, memory=self.budget // 2):
                     out.write(b"\n".join(lines) + b"\n")
-            code = 0
-        except BaseException as exc:
-            try:
-                with open(path + ".error", "w") as f:
-                    f.write(str(exc) or type(exc).__name__)
-            except OSError:
-                pass
-        finally:
-            os._exit(code)
+
+        _child(path, merge)
+
+
+def _child(path: str, body: Callable[[], None]) -> None:
+    """A forked child's whole life: ``body()`` then exit 0; on failure (e.g. disk full) the
+    reason goes to ``path.error`` for the parent to report, and exit 1.  Never returns."""
+    code = 1
+    try:
+        from streamkit.task import default_signals, die_with_parent
+
+        die_with_parent()
+        default_signals()
+        body()
+        code = 0
+    except BaseException as exc:
+        try:
+            with open(path + ".error", "w") as f:
+                f.write(str(exc) or type(exc).__name__)
+        except OSError:
+            pass
+    finally:
+        os._exit(code)
 
 
 def _samples(path: str, size: int, count: int = 8) -> list[bytes]:
