@@ -29,11 +29,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+from bench_run import MALGEN, MAPPER, REDUCER, input_file  # noqa: E402
 
-JOBS = os.path.join(common.ROOT, 'jobs', 'malstone')
-MALGEN = os.path.join(JOBS, 'malgen.py')
-MAPPER = os.path.join(JOBS, 'a_mapper.py')
-REDUCER = os.path.join(JOBS, 'a_reducer.py')
 CORES = os.cpu_count() or 1
 SLACK = 60 * common.MIB
 COUNT = '''import sys
@@ -48,17 +45,6 @@ for line in sys.stdin.buffer:
 if last is not None:
     sys.stdout.buffer.write(last + b"\\t%d\\n" % n)
 '''
-
-
-def malstone_file(records, seed=1):
-    path = os.path.join(common.DATA, 'malstone-%d-s%d.txt' % (records, seed))
-    if not os.path.exists(path):
-        os.makedirs(common.DATA, exist_ok=True)
-        print('  generating %s ...' % path, file=sys.stderr)
-        subprocess.run([sys.executable, MALGEN, '--records', str(records), '--seed', str(seed),
-                        '-o', path + '.tmp'], check=True)
-        os.replace(path + '.tmp', path)
-    return path
 
 
 def hot_file(values):
@@ -224,7 +210,7 @@ def main():
                              'cat', 'python3 count.py', [count], ['64M'], work)
         if not args.skip_malstone:
             records = common.parse_count(args.records)
-            data = malstone_file(records)
+            data = input_file(records, 1)
             common.warm_cache(data)
             rows += run_case('MalStone A, %s records' % '{:,}'.format(records), data,
                              'python3 a_mapper.py', 'python3 a_reducer.py', [MAPPER, REDUCER],
