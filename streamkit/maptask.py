@@ -10,11 +10,13 @@ read their segment of every spill of every map task.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from typing import Callable, Iterable, Iterator
 
 from streamkit.errors import disk_errors
-from streamkit.extsort import (BLOCK_LINES, LINE_OVERHEAD, ExternalSorter, Order, count_sorted,
-                               counted_bytes, expand)
+from streamkit.extsort import (BLOCK_LINES, COUNT_RATIO, COUNT_SAMPLE, COUNTED_OVERHEAD,
+                               LINE_OVERHEAD, ExternalSorter, Order, count_sorted, counted_bytes,
+                               expand)
 from streamkit.records import split_key_value
 
 #: Share of the budget for sorting one partition's combiner output (it spills past that)
@@ -28,6 +30,13 @@ class MapOutputCollector:
     Lines are buffered unpartitioned; a spill sorts the buffer once, then walks its runs
     of equal keys (:meth:`Order.key_runs`) to hand each run to its partition, so the
     partitioner runs once per distinct key, not once per line.
+
+    Mapper output usually repeats itself (``site\\t1``), so lines are first counted
+    block by block in a Counter, never buffered: the spill sorts the distinct lines and
+    writes each ``count`` times, which are the bytes sorting the lines would give.  Once
+    too many of them are distinct, or whole-line order stops being the key order (then
+    counting could reorder lines whose keys tie), the counted lines are spilled and the
+    rest of the task buffers lines.
     """
 
     def __init__(self, workdir: str, num_partitions: int, part_of: Callable[[bytes], int],
@@ -37,6 +46,8 @@ class MapOutputCollector:
         self.workdir, self.R, self.part_of = workdir, num_partitions, part_of
         self.order, self.budget, self.combine = order, budget, combine
         self.buffer: list[bytes] = []
+        self.counts: Counter | None = Counter()  # None: buffering lines
+        self.counted = 0  # lines in ``counts``
         self.used = 0
         self.by_line = True
         self.spills: list[dict] = []
@@ -58,10 +69,34 @@ class MapOutputCollector:
         self.bytes += len(block) - n
         if self.by_line and not self.order.whole_line_ok(block):
             self.by_line = False
-        self.buffer += lines
-        self.used += len(block) + self._overhead * n
+            self._stop_counting()
+        counts = self.counts
+        if counts is None:
+            self.buffer += lines
+            self.used += len(block) + self._overhead * n
+        else:
+            distinct = len(counts)
+            counts.update(lines)
+            self.counted += n
+            self.used += (len(counts) - distinct) * (COUNTED_OVERHEAD + len(block) // n)
+            if self.counted >= COUNT_SAMPLE and len(counts) * COUNT_RATIO > self.counted:
+                self._stop_counting()
         if self.used >= self.budget:
             self.spill()
+
+    def _stop_counting(self) -> None:
+        """From now on buffer lines.  What was counted goes into the line buffer if it
+        fits and may be reordered (whole-line order: identical lines are interchangeable);
+        otherwise it is spilled as it is."""
+        counts = self.counts
+        if counts is None:
+            return
+        size = sum((len(line) + self._overhead) * n for line, n in counts.items())
+        if self.by_line and size < self.budget:
+            self.buffer, self.used = list(counts.elements()), size
+        elif counts:
+            self.spill()
+        self.counts = None
 
     def _partitions(self, lines: list[bytes]) -> list[list[bytes]]:
         """Split sorted ``lines`` into per-partition sorted lists."""
@@ -76,21 +111,32 @@ class MapOutputCollector:
     def spill(self) -> None:
         """Sort the buffer and write each partition's segment, in order, to one file.
 
-        A repetitive buffer is sorted by counting (:func:`count_sorted`): only its
-        distinct lines are sorted and partitioned, then written ``count`` times each.
+        Counted lines (or a repetitive line buffer, :func:`count_sorted`) are sorted as
+        distinct lines, then written ``count`` times each.
         """
-        if not self.buffer:
-            return
-        path = os.path.join(self.workdir, f"spill{len(self.spills)}.out")
-        lines, self.buffer = self.buffer, []
-        key = None if self.by_line else self.order.key
-        counted = count_sorted(lines, key, False)
-        if counted:
-            lines, counts = counted
+        if self.counts is not None:
+            if not self.counts:
+                return
+            counts, self.counted = self.counts, 0
+            lines = sorted(counts)  # counting mode implies whole-line order
+            # Go on counting only if that paid (a small budget spills before the check in add).
+            self.counts = Counter() if len(lines) * COUNT_RATIO <= sum(counts.values()) else None
         else:
-            lines.sort(key=key)
-            counts = None
+            if not self.buffer:
+                return
+            lines, self.buffer = self.buffer, []
+            key = None if self.by_line else self.order.key
+            counted = count_sorted(lines, key, False)
+            if counted:
+                lines, counts = counted
+            else:
+                lines.sort(key=key)
+                counts = None
+        path = os.path.join(self.workdir, f"spill{len(self.spills)}.out")
         parts = self._partitions(lines)
+        # Runs of identical lines that reducers can read run by run (read_counted).
+        repetitive = (counts is not None and self.combine is None
+                      and len(lines) * COUNT_RATIO <= sum(counts.values()))
         del lines
         segments = []
         offset = 0
@@ -118,7 +164,8 @@ class MapOutputCollector:
                 self.spilled_records += records
                 offset += size
                 parts[part] = []
-        self.spills.append({"path": path, "segments": segments, "by_line": by_line})
+        self.spills.append({"path": path, "segments": segments, "by_line": by_line,
+                            "counted": repetitive})
         self.used = 0
 
     def _combined(self, sorter: ExternalSorter, part: int,

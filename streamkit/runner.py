@@ -115,9 +115,10 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
         by_line = all(s["by_line"] for s in spills)
         reduce_args = []
         for p in range(spec.num_reducers):
-            segments = [(s["path"], *s["segments"][p][:2]) for s in spills if s["segments"][p][1]]
+            used = [s for s in spills if s["segments"][p][1]]
+            segments = [(s["path"], *s["segments"][p][:2]) for s in used]
             partition_records.append(sum(s["segments"][p][2] for s in spills))
-            reduce_args.append((segments, by_line))
+            reduce_args.append((segments, by_line, all(s["counted"] for s in used)))
 
         def reduce_attempt(index: int, n: int) -> Attempt:
             return Attempt(job, "r", index, n, committer.part_path(f"part-{index:05d}{suffix}"))

@@ -407,7 +407,8 @@ def _map_partition(plan: _Plan, map_counters, index: int, _items):
                     done = 0
                     while done < size:
                         data = f.read(min(CHUNK, size - done))
-                        yield part, (index, number, done, size, spill["by_line"], data)
+                        yield part, (index, number, done, size,
+                                     (spill["by_line"], spill["counted"]), data)
                         done += len(data)
     finally:
         shutil.rmtree(job.workdir, ignore_errors=True)
@@ -418,21 +419,21 @@ def _reduce_partition(plan: _Plan, index: int, chunks):
     from streamkit.worker import run_reduce
 
     job = plan.executor_job()
-    runs: dict[tuple[int, int], list] = {}  # (map, spill) -> [path, fd, size, received, by_line]
+    runs: dict[tuple[int, int], list] = {}  # (map, spill) -> [path, fd, size, received, kind]
     try:
         attempt = plan.attempt(job, "r", index)
-        for _, (map_index, number, offset, size, by_line, data) in chunks:
+        for _, (map_index, number, offset, size, kind, data) in chunks:
             run = runs.get((map_index, number))
             if run is None:
                 path = os.path.join(job.workdir, f"map{map_index}-spill{number}.seg")
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                run = runs[(map_index, number)] = [path, fd, size, 0, by_line]
+                run = runs[(map_index, number)] = [path, fd, size, 0, kind]
             with disk_errors(run[0], len(data)):
                 os.pwrite(run[1], data, offset)  # chunks may arrive in any order
             run[3] += len(data)
-        segments, by_line = [], True
+        segments, by_line, counted = [], True, True
         for key in sorted(runs):
-            path, fd, size, received, run_by_line = runs[key]
+            path, fd, size, received, (run_by_line, run_counted) = runs[key]
             os.close(fd)
             runs[key][1] = -1
             if received != size:
@@ -440,8 +441,8 @@ def _reduce_partition(plan: _Plan, index: int, chunks):
                                           f"{received} of {size} bytes of map task {key[0] + 1}'s "
                                           "output; Spark lost shuffle data")
             segments.append((path, 0, size))
-            by_line = by_line and run_by_line
-        result = _run_task(attempt, job.spec.num_reducers, run_reduce, segments, by_line)
+            by_line, counted = by_line and run_by_line, counted and run_counted
+        result = _run_task(attempt, job.spec.num_reducers, run_reduce, segments, by_line, counted)
         yield index, result.get("output"), result["counters"], result.get("stats", {})
     finally:
         for run in runs.values():

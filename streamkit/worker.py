@@ -19,7 +19,8 @@ from collections import Counter
 from typing import Callable, Iterable, Iterator
 
 from streamkit import aggregate, sampling
-from streamkit.extsort import LINE_OVERHEAD, merge_files
+from streamkit.extsort import (LINE_OVERHEAD, block_memory, merge_counted, merge_files,
+                               read_counted, repeated_bytes)
 from streamkit.inputs import read_split, read_split_keyed
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
@@ -481,8 +482,31 @@ class ReduceFeed:
             yield data
 
 
-def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dict:
-    """One reduce attempt over the sorted segments of its partition from every map spill."""
+    def counted_blocks(self, runs: Iterable[tuple[bytes, int]]) -> Iterator[bytes]:
+        """:meth:`blocks` for whole-line-sorted ``(line + b"\\n", count)`` runs: the
+        reducer's input bytes, counted per run, about 1 MiB at a time."""
+        spec, key_of = self.spec, self.order.key_of
+
+        def reducer_lines() -> Iterator[tuple[bytes, int]]:
+            for data, n in runs:
+                line = data[:-1]
+                key = key_of(line)
+                if key != self._last_key:
+                    self.groups += 1
+                    self._last_key = key
+                self.records += n
+                yield reduce_input([line], spec)[0] + b"\n", n
+
+        return repeated_bytes(reducer_lines())
+
+
+def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool,
+               counted: bool = False) -> dict:
+    """One reduce attempt over the sorted segments of its partition from every map spill.
+
+    ``counted``: every segment is a counted spill (runs of identical lines), so a
+    command reducer is fed run by run (:func:`read_counted`), not line by line.
+    """
     job, spec = task.job, task.job.spec
     started = usage()
     counters = Counters()
@@ -492,6 +516,14 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
     merged = merge_files(segments, None if by_line else order.key, job.fan_in, task.new_tmp_path,
                          memory=spec.memory - window)
     feed = ReduceFeed(spec, order, by_line, rng, window)
+    by_run = (counted and by_line and rng is None and 0 < len(segments) <= job.fan_in
+              and spec.reducer is not None and not aggregate.is_builtin(spec.reducer))
+    if by_run:
+        share = block_memory(spec.memory, len(segments))
+        runs = merge_counted([read_counted(*segment, size=share) for segment in segments])
+        reducer_input = feed.counted_blocks(runs)
+    else:
+        reducer_input = feed.blocks(merged)
     if spec.reducer is None:  # IdentityReducer: (key, value) straight to the part file
         out = TextOutput(task.output_path, spec.map_output_sep, spec.map_key_fields,
                          spec.output_sep, spec.map_output_keyonly, spec.lazy_output)
@@ -512,7 +544,7 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
         elif not segments:  # Hadoop runs the reducer on no input and discards its output
             run_command(spec.reducer, task, iter(()), lambda block: None, counters)
         else:
-            run_command(spec.reducer, task, feed.blocks(merged), out.write_block,
+            run_command(spec.reducer, task, reducer_input, out.write_block,
                         counters).check_consumed("reducer")
     except BaseException:
         out.abort()
@@ -524,7 +556,7 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool) -> dic
     return {"counters": counters.to_json(),
             "output": out.path if os.path.exists(out.path) else None,
             "stats": task_stats(started, feed.records, sum(size for _, _, size in segments),
-                                out.records, out.bytes, groups=feed.groups)}
+                                out.records, out.bytes, groups=feed.groups, by_run=by_run)}
 
 
 def _reduce_builtin(command: str, task, feed: ReduceFeed, merged: Iterable[list[bytes]],

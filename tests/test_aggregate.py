@@ -66,10 +66,11 @@ def test_three_reducers_partition_on_the_typed_key(tmp_path, script, run):
     """HashPartitioner hashes the map output key, ``LongValueSum:word``, not ``word``.
 
     Small spills (--memory 256K) make several combiner outputs per word, which the
-    reducer adds up again; the totals must still be the plain word counts.
+    reducer adds up again; the totals must still be the plain word counts.  A word of
+    its own on every line keeps the output from fitting the budget once counted.
     """
     vocab = [b"w%d" % i for i in range(40)]
-    data = b"".join(b" ".join(vocab[(i * 7 + j) % 40] for j in range(i % 5 + 1)) + b"\n"
+    data = b"".join(b" ".join(vocab[(i * 7 + j) % 40] for j in range(i % 5 + 1)) + b" u%d\n" % i
                     for i in range(6000))
     (tmp_path / "in.txt").write_bytes(data)
     script("m.py", WC_MAP)
@@ -91,8 +92,8 @@ def test_three_reducers_partition_on_the_typed_key(tmp_path, script, run):
     assert any(hash_partition(w, 3) != hash_partition(b"LongValueSum:" + w, 3) for w in vocab)
     c = counters(tmp_path)
     assert c[FW + "Combine input records"] == c[FW + "Map output records"] == sum(expected.values())
-    assert c[FW + "Combine output records"] == c[FW + "Reduce input records"] > 40  # several spills
-    assert c[FW + "Reduce input groups"] == c[FW + "Reduce output records"] == 40
+    assert c[FW + "Combine output records"] == c[FW + "Reduce input records"] > len(expected)  # spills
+    assert c[FW + "Reduce input groups"] == c[FW + "Reduce output records"] == len(expected)
 
 
 EVERY_TYPE = (

@@ -233,3 +233,13 @@ def test_command_line_failure_is_one_line_exit_1(sc, tmp_path):
     assert "failed after 1 attempt(s) on Spark: subprocess failed with code 1" in lines[0]
     assert not (tmp_path / "out").exists()
     assert os.listdir(tmp) == []
+
+
+def test_counted_spills_feed_the_reducers_run_by_run(sc, tmp_path):
+    """Repetitive map output (> 4,096 lines a task) is spilled counted; Spark's reducers
+    read those segments run by run, as `streamkit run`'s do, with the same bytes."""
+    (tmp_path / "in.txt").write_bytes(b"".join(b"%d%s\n" % (i % 40, b"\tv" * (i % 3 == 0))
+                                               for i in range(30000)))
+    report = both(sc, tmp_path, "-D", "mapreduce.job.reduces=2", "-D", "fs.local.block.size=100000",
+                  "-input", "in.txt", "-mapper", "cat", "-reducer", "uniq -c")
+    assert [p["by_run"] for p in report.to_json()["partitions"]] == [True, True]
