@@ -30,10 +30,11 @@ demo: $(STAMP) ## generate 1M MalStone records and run MalStone A on all cores
 	@$(PY) jobs/malstone/demo.py
 
 bench: $(STAMP) ## benchmarks against GNU sort and the Unix pipeline (minutes)
-	$(PY) bench/bench_sort.py
+	$(PY) bench/bench_sort.py --sites 100
+	$(PY) bench/bench_sort.py --sites 50000 --sizes 5M
 	$(PY) bench/bench_sort.py --unique --sizes 5M
-	$(PY) bench/bench_run.py
-	$(PY) bench/bench_run.py --scripts classic --skip-scaling --no-peers
+	$(PY) bench/bench_run.py --repeat 3
+	$(PY) bench/bench_run.py --scripts classic --skip-scaling --no-peers --repeat 3
 	$(PY) bench/bench_merge.py
 	$(PY) bench/bench_sample.py
 	$(PY) bench/bench_spark.py

@@ -47,13 +47,6 @@ PAIRS = {
 }
 
 
-def clean_env():
-    env = dict(os.environ)
-    for name in ('PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE'):
-        env.pop(name, None)
-    return env
-
-
 def ship(tmp):
     """The helper jobs as a task sees them: script and stream.py side by side, compiled."""
     job = os.path.join(tmp, 'job')
@@ -62,7 +55,7 @@ def ship(tmp):
         os.makedirs(where, exist_ok=True)
         shutil.copy(os.path.join(JOBS, name), where)
         shutil.copy(HELPERS, where)
-        subprocess.run([PY, '-c', 'import stream'], cwd=where, env=clean_env(), check=True)
+        subprocess.run([PY, '-c', 'import stream'], cwd=where, env=common.clean_env(), check=True)
     return job
 
 
@@ -82,7 +75,7 @@ def inputs(records, seed, tmp):
 def cpu_of(argv, src, out, cwd):
     with open(src, 'rb') as stdin, open(out, 'wb') as stdout:
         return common.measure([PY] + argv, stdin=stdin, stdout=stdout, cwd=cwd,
-                              env=clean_env()).cpu
+                              env=common.clean_env()).cpu
 
 
 def bench_pairs(form, files, job, tmp, repeat):

@@ -107,14 +107,27 @@ def _poll_tree(pid, peaks, stop):
         stop.wait(POLL_S)
 
 
+def clean_env():
+    """os.environ without PYTHONUNBUFFERED and PYTHONDONTWRITEBYTECODE.
+
+    Some shells (this VM's) set both; a user's shell or cron does not.  The first turns
+    every print of a line-by-line script into a write() system call, the second makes
+    Python recompile what it imports in every process.
+    """
+    env = dict(os.environ)
+    for name in ('PYTHONUNBUFFERED', 'PYTHONDONTWRITEBYTECODE'):
+        env.pop(name, None)
+    return env
+
+
 def measure(argv, stdin=None, stdout=None, cwd=None, env=None, stderr=None):
     """Run argv to completion and return a Sample; raise if it fails.
 
     wait4() is called directly (not Popen.wait) because it is the only way to get
     the child's own rusage rather than the sum over every child this script has
-    ever reaped.
+    ever reaped.  The environment is :func:`clean_env` unless ``env`` is given.
     """
-    env = dict(os.environ if env is None else env)
+    env = clean_env() if env is None else dict(env)
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdin=stdin, stdout=stdout, stderr=stderr, cwd=cwd, env=env)
     peaks, stop = {'tree': 0, 'proc': 0, 'procs': 0, 'pss': 0}, threading.Event()
