@@ -11,7 +11,8 @@ streamkit's own CPU (all its processes minus the scripts: the tree's CPU minus t
 mapper's and reducer's own CPU, each run alone on files) <= 1.0x the scripts' own CPU;
 peak RSS of every process <= --memory + 60 MiB.  Also a scaling table over --jobs and
 records/s set against the published MalStone A-10 figures.  Every command runs in
-common.clean_env() (no PYTHONUNBUFFERED, no PYTHONDONTWRITEBYTECODE).
+common.clean_env() (no PYTHONUNBUFFERED, no PYTHONDONTWRITEBYTECODE), with ``python3``
+resolved once to the interpreter it starts (see real_python3).
 
     bench/bench_run.py [--sizes 1M,5M] [--repeat 1] [--jobs 1,2] [--skip-scaling] [--quick]
 """
@@ -36,6 +37,17 @@ CORES = os.cpu_count() or 1
 WALL_TARGET, OWN_CPU_TARGET, RSS_SLACK = 0.5, 1.0, 60 * common.MIB
 PEER_TARGET = 6.0  # streamkit at least this many times faster than mrjob's local runner
 PEERS = os.path.join(common.BENCH, 'peers')
+
+
+def real_python3():
+    """The interpreter ``python3`` from PATH runs, as a path: a version manager's shim
+    (pyenv's is a bash script, ~0.1 s of CPU a start) would charge every start to
+    whichever system starts more processes.  All systems run this one."""
+    return subprocess.run(['python3', '-c', 'import sys; print(sys.executable)'], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+PYTHON3 = real_python3()
 # MalStone A-10 (10 billion records, 20 nodes, 2009), records/s per node.
 PUBLISHED = [('Sector/Sphere', 247500), ('Hadoop Streaming + Python', 95300),
              ('Hadoop MapReduce (Java)', 18300)]
@@ -60,12 +72,12 @@ def baseline_cpu(data, tmp):
     """
     mapped, ordered = os.path.join(tmp, 'mapped'), os.path.join(tmp, 'sorted')
     with open(data, 'rb') as src, open(mapped, 'wb') as dst:
-        mapper = common.measure(['python3', MAPPER], stdin=src, stdout=dst)
+        mapper = common.measure([PYTHON3, MAPPER], stdin=src, stdout=dst)
     with open(mapped, 'rb') as src, open(ordered, 'wb') as dst:
         subprocess.run(['sort', '-t', '\t', '-k1,1', '-s'], stdin=src, stdout=dst, check=True,
                        env=dict(common.clean_env(), LC_ALL='C'))
     with open(ordered, 'rb') as src:
-        reducer = common.measure(['python3', REDUCER], stdin=src, stdout=subprocess.DEVNULL)
+        reducer = common.measure([PYTHON3, REDUCER], stdin=src, stdout=subprocess.DEVNULL)
     os.remove(mapped)
     os.remove(ordered)
     return mapper.cpu, reducer.cpu
@@ -75,7 +87,7 @@ def run_streamkit(data, tmp, jobs, memory):
     """One `streamkit run`; returns (Sample, sorted output lines, phases from --stats)."""
     out, stats = os.path.join(tmp, 'sk-out'), os.path.join(tmp, 'stats.json')
     argv = [common.STREAMKIT, 'run', '-input', data, '-output', out,
-            '-mapper', 'python3 a_mapper.py', '-reducer', 'python3 a_reducer.py',
+            '-mapper', '%s a_mapper.py' % PYTHON3, '-reducer', '%s a_reducer.py' % PYTHON3,
             '-file', MAPPER, '-file', REDUCER, '-numReduceTasks', str(CORES),
             '--jobs', str(jobs), '--memory', memory, '--tmpdir', tmp, '--stats', stats]
     sample = common.measure(argv, cwd=tmp, stdout=subprocess.DEVNULL)
@@ -96,8 +108,8 @@ def run_pipeline(data, tmp):
     """
     out = os.path.join(tmp, 'pipe-out')
     q = shlex.quote
-    script = ('set -o pipefail; cat %s | python3 %s | LC_ALL=C sort -t$\'\\t\' -k1,1 -s '
-              '| python3 %s > %s' % (q(data), q(MAPPER), q(REDUCER), q(out)))
+    script = ('set -o pipefail; cat %s | %s %s | LC_ALL=C sort -t$\'\\t\' -k1,1 -s '
+              '| %s %s > %s' % (q(data), PYTHON3, q(MAPPER), PYTHON3, q(REDUCER), q(out)))
     sample = common.measure(['bash', '-c', script])
     with open(out, 'rb') as f:
         lines = sorted(f.read().splitlines())
