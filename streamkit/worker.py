@@ -9,6 +9,7 @@ reducer and writes the part file through TextOutputFormat.  Each returns a small
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import resource
@@ -36,9 +37,17 @@ ORPHAN_GRACE = 2.0  # seconds a finished command's leftovers may hold its stdout
 
 def send_all(out: int, src: int, offset: int, length: int) -> None:
     """``os.sendfile`` until ``length`` bytes of ``src`` from ``offset`` are in ``out``: the
-    kernel moves them from the page cache into the pipe, Python never holds them."""
+    kernel moves them from the page cache into the pipe, Python never holds them.  A file
+    system that cannot splice (EINVAL) gets them copied through Python instead."""
     while length:
-        n = os.sendfile(out, src, offset, length)
+        try:
+            n = os.sendfile(out, src, offset, length)
+        except OSError as err:
+            if err.errno not in (errno.EINVAL, errno.ENOSYS):
+                raise
+            data = os.pread(src, min(length, 1 << 20), offset)
+            n = len(data)
+            write_all(out, data)
         if not n:  # the file lost those bytes after they were counted
             raise InputError(f"an input file shrank while a map task read it (at byte {offset}); "
                              "do not rewrite inputs while a job runs")

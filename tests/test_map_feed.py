@@ -7,6 +7,7 @@ verdicts; the tests below compare the two and check the fast path is really take
 
 from __future__ import annotations
 
+import errno
 import gzip
 import itertools
 import json
@@ -17,7 +18,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamkit import inputs
+from streamkit.errors import InputError
 from streamkit.inputs import InputFile, Split, plan_splits, read_split, split_pieces
+from streamkit.worker import send_all
 
 BOM = b"\xef\xbb\xbf"
 MIB = 1 << 20
@@ -111,11 +114,34 @@ def test_plain_lines_are_all_sendfile_and_a_cr_hands_the_rest_to_python(tmp_path
     assert tail[-1] == (b"\n", 1, False)
 
 
-def test_unsplittable_and_remote_inputs_keep_read_splits_blocks(tmp_path):
+def test_a_compressed_input_keeps_read_splits_blocks(tmp_path):
     data = b"a\nb\n"
     (tmp_path / "x.gz").write_bytes(gzip.compress(data))
     gz = InputFile(str(tmp_path / "x.gz"), None)
     assert list(split_pieces(Split(gz, 0, -1, 0))) == [data]
+
+
+def test_send_all_copies_where_sendfile_cannot_and_stops_at_a_shrunk_file(tmp_path):
+    r, w = os.pipe()
+    try:
+        (tmp_path / "ten").write_bytes(b"0123456789")
+        src = os.open(tmp_path / "ten", os.O_RDONLY)
+        with pytest.raises(InputError, match="shrank while a map task read it"):
+            send_all(w, src, 5, 10)  # 5 bytes are there, then none
+        assert os.read(r, 100) == b"56789"
+        os.close(src)
+        src = os.open("/proc/self/status", os.O_RDONLY)  # procfs: no splice on Linux 6
+        try:
+            os.sendfile(w, src, 0, 5)
+            pytest.skip("this kernel splices /proc/self/status; no file to refuse sendfile")
+        except OSError as err:
+            assert err.errno == errno.EINVAL
+        send_all(w, src, 0, 5)
+        assert os.read(r, 100) == b"Name:"
+        os.close(src)
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 # ---------------------------------------------------------------- through streamkit run
