@@ -69,7 +69,7 @@ class Feeder(threading.Thread):
         self.records = 0          # records the process was given
         self.total_records = 0    # records of the whole input
         self.total_bytes = 0
-        self.sent_bytes = 0       # of those, bytes sendfile'd from an input file
+        self.sent_bytes = 0       # of those, bytes given as ranges of an input file
         self.broken = False
         self.error: BaseException | None = None
 
@@ -220,7 +220,7 @@ def _records(task, form: Callable[[bytes, bytes], bytes]) -> Iterable[bytes]:
     return _offset_input(task, form)
 
 
-def map_input(task) -> Iterable[bytes]:
+def map_input(task) -> Iterable[bytes | tuple[int, int, int, int]]:
     """What the mapper reads: PipeMapper's input writer over the input format's (key, value).
 
     ``TextInputWriter`` writes ``key SEP value`` or, when the key is ignored (the default
