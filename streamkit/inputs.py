@@ -26,6 +26,7 @@ import lzma
 import os
 import re
 import stat
+import sys
 import zlib
 from dataclasses import dataclass
 from typing import Iterator
@@ -420,12 +421,16 @@ def _line_start_after(fh, pos: int, uri: str, chunk_size: int) -> int:
         return pos + at + (2 if after == b"\n" else 1)
 
 
-def _records(fh, uri: str, chunk_size: int, left: float, strip_bom: bool) -> Iterator[bytes]:
+def _records(fh, uri: str, chunk_size: int, left: float, strip_bom: bool,
+             first: int = 0) -> Iterator[bytes]:
     """Blocks of ``\\n``-terminated records from the next ``left`` bytes of ``fh``; the BOM
-    is looked for at file offset 0 only. Blocks pass through: no per-line Python work."""
+    is looked for at file offset 0 only. Blocks pass through: no per-line Python work.
+    ``first``: the size of the first read, when not ``chunk_size`` (see :func:`split_pieces`)."""
     reader, head = LineReader(), (b"" if strip_bom else None)
+    size = first or chunk_size
     while left > 0:
-        chunk = _read(fh, int(min(chunk_size, left)), uri)
+        chunk = _read(fh, int(min(size, left)), uri)
+        size = chunk_size
         if not chunk:
             break
         left -= len(chunk)
@@ -482,6 +487,60 @@ def read_split(split: Split, chunk_size: int = 1 << 20) -> Iterator[bytes]:
             return
         begin, stop = split_bounds(fh, split, chunk_size)
         yield from read_range(fh, uri, begin, stop, chunk_size)
+
+
+#: bytes per read of :func:`split_pieces` (a module constant so tests can shrink it)
+PIECE_CHUNK = 1 << 20
+_PIPE_SENDFILE = sys.platform.startswith("linux")  # elsewhere sendfile wants a socket
+
+
+def split_pieces(split: Split,
+                 chunk_size: int | None = None) -> Iterator[bytes | tuple[int, int, int, int]]:
+    """:func:`read_split`'s records with the copy through Python left out where it can be.
+
+    Yields ``(fd, offset, length, records)`` for a range of the open input file whose bytes
+    are already what the mapper must read (the caller hands it over with ``os.sendfile``),
+    and ``bytes`` blocks where Python has to make them: from the first chunk holding a
+    ``\\r`` on (LineReader rewrites ``\\r\\n`` and ``\\r``), the ``\\n`` after a final
+    unterminated record. Only a local, plain, splittable file on Linux (where a pipe takes
+    ``sendfile``) gets ranges; anything else is :func:`read_split`'s blocks.
+
+    The bytes are counted (and searched for ``\\r``) from a ``preadv`` into one buffer,
+    ``chunk_size`` at a time on :func:`read_split`'s grid; each range ends at the last line
+    end of its chunk, so the pieces holding records are exactly ``read_split``'s blocks
+    and a mapper that quits early is found to have been given the same records.
+    """
+    chunk_size = chunk_size or PIECE_CHUNK
+    uri = split.file.uri
+    if _is_url(uri) or not split.file.splittable or split.length < 0 or not _PIPE_SENDFILE:
+        yield from read_split(split, chunk_size)
+        return
+    with open_input(uri) as fh:
+        begin, stop = split_bounds(fh, split)
+        if not begin and stop < 3:  # too short to tell a BOM: read_split's single block
+            yield from read_range(fh, uri, begin, stop, chunk_size)
+            return
+        fd, buf = fh.fileno(), bytearray(chunk_size)
+        view = memoryview(buf)
+        # the next byte to read; the first not handed over (a line start, or after the BOM)
+        pos, sent = begin, (3 if not begin and os.pread(fd, 3, 0) == BOM else begin)
+        while pos < stop:
+            n = os.preadv(fd, [view[:min(chunk_size, stop - pos)]], pos)
+            if not n:
+                break  # the file shrank since it was planned: read_split stops at EOF too
+            if buf.find(b"\r", 0, n) >= 0:  # LineReader from here, on the same read grid
+                _seek(fh, sent, uri)
+                yield from _records(fh, uri, chunk_size, stop - sent, not sent,
+                                    pos + chunk_size - sent)
+                return
+            end = buf.rfind(b"\n", 0, n) + 1
+            if end:
+                yield fd, sent, pos + end - sent, buf.count(b"\n", 0, n)
+                sent = pos + end
+            pos += n
+        if pos > sent:  # a final record without terminator: LineReader adds one
+            yield fd, sent, pos - sent, 0
+            yield b"\n"
 
 
 _LINE_END = re.compile(rb"\r\n|\r|\n")

@@ -9,6 +9,7 @@ reducer and writes the part file through TextOutputFormat.  Each returns a small
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import resource
@@ -19,9 +20,10 @@ from collections import Counter
 from typing import Callable, Iterable, Iterator
 
 from streamkit import aggregate, sampling
+from streamkit.errors import InputError
 from streamkit.extsort import (LINE_OVERHEAD, block_memory, merge_counted, merge_files,
                                read_counted, repeated_bytes)
-from streamkit.inputs import read_split, read_split_keyed
+from streamkit.inputs import read_split, read_split_keyed, split_pieces
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
 from streamkit.records import LineReader, split_key_value
@@ -34,19 +36,41 @@ TRICKLE_WAIT = 0.002         # seconds to let such output accumulate (pipe is 1 
 ORPHAN_GRACE = 2.0  # seconds a finished command's leftovers may hold its stdout open
 
 
+def send_all(out: int, src: int, offset: int, length: int) -> None:
+    """``os.sendfile`` until ``length`` bytes of ``src`` from ``offset`` are in ``out``: the
+    kernel moves them from the page cache into the pipe, Python never holds them.  A file
+    system that cannot splice (EINVAL) gets them copied through Python instead."""
+    while length:
+        try:
+            n = os.sendfile(out, src, offset, length)
+        except OSError as err:
+            if err.errno not in (errno.EINVAL, errno.ENOSYS):
+                raise
+            data = os.pread(src, min(length, 1 << 20), offset)
+            n = len(data)
+            write_all(out, data)
+        if not n:  # the file lost those bytes after they were counted
+            raise InputError(f"an input file shrank while a map task read it (at byte {offset}); "
+                             "do not rewrite inputs while a job runs")
+        offset, length = offset + n, length - n
+
+
 class Feeder(threading.Thread):
     """Write blocks to a process's stdin from a thread, so its stdout can be read meanwhile.
 
+    A piece is a block of ``\\n``-terminated records (bytes), or an ``(fd, offset, length,
+    records)`` range of an input file sent by :func:`send_all` (``inputs.split_pieces``).
     If the process stops reading (broken pipe), the rest of the input is still counted,
     not written: whether that fails the task depends on how much input there was.
     """
 
-    def __init__(self, proc: StreamProcess, blocks: Iterable[bytes]):
+    def __init__(self, proc: StreamProcess, blocks: Iterable[bytes | tuple[int, int, int, int]]):
         super().__init__(daemon=True)
         self.proc, self.blocks = proc, blocks
         self.records = 0          # records the process was given
         self.total_records = 0    # records of the whole input
         self.total_bytes = 0
+        self.sent_bytes = 0       # of those, bytes given as ranges of an input file
         self.broken = False
         self.error: BaseException | None = None
 
@@ -54,12 +78,20 @@ class Feeder(threading.Thread):
         fd = self.proc.stdin_fd
         try:
             for block in self.blocks:
-                n = block.count(b"\n")
+                ranged = type(block) is tuple
+                if ranged:
+                    src, offset, size, n = block
+                else:
+                    size, n = len(block), block.count(b"\n")
                 self.total_records += n
-                self.total_bytes += len(block)
+                self.total_bytes += size
                 if not self.broken:
                     try:
-                        write_all(fd, block)
+                        if ranged:
+                            send_all(fd, src, offset, size)
+                            self.sent_bytes += size
+                        else:
+                            write_all(fd, block)
                         self.records += n
                     except BrokenPipeError:
                         self.broken = True
@@ -189,7 +221,7 @@ def _records(task, form: Callable[[bytes, bytes], bytes]) -> Iterable[bytes]:
     return _offset_input(task, form)
 
 
-def map_input(task) -> Iterable[bytes]:
+def map_input(task) -> Iterable[bytes | tuple[int, int, int, int]]:
     """What the mapper reads: PipeMapper's input writer over the input format's (key, value).
 
     ``TextInputWriter`` writes ``key SEP value`` or, when the key is ignored (the default
@@ -197,8 +229,8 @@ def map_input(task) -> Iterable[bytes]:
     """
     spec = task.job.spec
     if not spec.map_input_key:
-        if spec.input_format == "text":
-            return _split_blocks(task)
+        if spec.input_format == "text":  # the file's own bytes, mostly: sendfile them
+            return split_pieces(task.split) if spec.sample >= 1 else _split_blocks(task)
         return _keyvalue_input(_split_blocks(task), spec.keyvalue_sep, lambda k, v: v)
     if spec.map_input_keyonly:
         return _records(task, lambda k, v: k)
@@ -253,6 +285,7 @@ def run_map(task) -> dict:
                                   _combiner(task, counters) if spec.combiner else None)
         add = sink.add
     records = in_bytes = previous = 0
+    more = {}
     if task.split.previous:  # --merge-previous: a previous run's reducer output lines
         for block in previous_output(task):
             add(block)
@@ -268,6 +301,7 @@ def run_map(task) -> dict:
         feeder = run_command(spec.mapper, task, map_input(task), add, counters)
         feeder.check_consumed("mapper", spec.skip_broken_pipe)
         records, in_bytes = feeder.total_records, feeder.total_bytes
+        more["sendfile_bytes"] = feeder.sent_bytes
     counters.incr(FRAMEWORK, "Map input records", records)
     if spec.sample < 1:
         tally = task.sample_tally
@@ -276,13 +310,13 @@ def run_map(task) -> dict:
         sink.close()
         counters.incr(FRAMEWORK, "Map output records", sink.records)
         return {"counters": counters.to_json(), "output": sink.path if os.path.exists(sink.path) else None,
-                "stats": task_stats(started, records or previous, in_bytes, sink.records, sink.bytes)}
+                "stats": task_stats(started, records or previous, in_bytes, sink.records, sink.bytes, **more)}
     spills = sink.finish()
     counters.incr(FRAMEWORK, "Map output records", sink.records)
     counters.incr(FRAMEWORK, "Map output bytes", sink.bytes)
     counters.incr(FRAMEWORK, "Spilled Records", sink.spilled_records)
     return {"counters": counters.to_json(), "spills": spills,
-            "stats": task_stats(started, records or previous, in_bytes, sink.records, sink.bytes)}
+            "stats": task_stats(started, records or previous, in_bytes, sink.records, sink.bytes, **more)}
 
 
 def usage() -> tuple[float, float]:
