@@ -83,14 +83,14 @@ def baseline_cpu(data, tmp):
     return mapper.cpu, reducer.cpu
 
 
-def run_streamkit(data, tmp, jobs, memory):
+def run_streamkit(data, tmp, jobs, memory, poll=True):
     """One `streamkit run`; returns (Sample, sorted output lines, phases from --stats)."""
     out, stats = os.path.join(tmp, 'sk-out'), os.path.join(tmp, 'stats.json')
     argv = [common.STREAMKIT, 'run', '-input', data, '-output', out,
             '-mapper', '%s a_mapper.py' % PYTHON3, '-reducer', '%s a_reducer.py' % PYTHON3,
             '-file', MAPPER, '-file', REDUCER, '-numReduceTasks', str(CORES),
             '--jobs', str(jobs), '--memory', memory, '--tmpdir', tmp, '--stats', stats]
-    sample = common.measure(argv, cwd=tmp, stdout=subprocess.DEVNULL)
+    sample = common.measure(argv, cwd=tmp, stdout=subprocess.DEVNULL, poll=poll)
     lines = []
     for part in sorted(p for p in os.listdir(out) if p.startswith('part-')):
         with open(os.path.join(out, part), 'rb') as f:
@@ -101,7 +101,7 @@ def run_streamkit(data, tmp, jobs, memory):
     return sample, sorted(lines), phases
 
 
-def run_pipeline(data, tmp):
+def run_pipeline(data, tmp, poll=True):
     """One run of the Unix pipeline; returns (Sample, sorted output lines).
 
     bash waits for every stage, so wait4() on bash counts the CPU of all of them.
@@ -110,20 +110,20 @@ def run_pipeline(data, tmp):
     q = shlex.quote
     script = ('set -o pipefail; cat %s | %s %s | LC_ALL=C sort -t$\'\\t\' -k1,1 -s '
               '| %s %s > %s' % (q(data), PYTHON3, q(MAPPER), PYTHON3, q(REDUCER), q(out)))
-    sample = common.measure(['bash', '-c', script])
+    sample = common.measure(['bash', '-c', script], poll=poll)
     with open(out, 'rb') as f:
         lines = sorted(f.read().splitlines())
     os.remove(out)
     return sample, lines
 
 
-def run_mrjob(data, tmp):
+def run_mrjob(data, tmp, poll=True):
     """mrjob's local runner on bench/peers/mrjob_malstone_a.py; (Sample, sorted lines)."""
     out = os.path.join(tmp, 'mrjob-out')
     argv = [sys.executable, os.path.join(PEERS, 'mrjob_malstone_a.py'), '-r', 'local',
             '--num-cores', str(CORES), '--no-conf', '--local-tmp-dir', tmp, '-o', out, data]
     with open(os.path.join(tmp, 'mrjob.log'), 'wb') as log:
-        sample = common.measure(argv, cwd=tmp, stdout=log, stderr=log)
+        sample = common.measure(argv, cwd=tmp, stdout=log, stderr=log, poll=poll)
     lines = []
     for part in sorted(p for p in os.listdir(out) if p.startswith('part-')):
         with open(os.path.join(out, part), 'rb') as f:
@@ -132,12 +132,12 @@ def run_mrjob(data, tmp):
     return sample, sorted(lines)
 
 
-def run_dask(data, tmp):
+def run_dask(data, tmp, poll=True):
     """dask.bag foldby on bench/peers/dask_malstone_a.py; (Sample, sorted lines)."""
     out = os.path.join(tmp, 'dask-out')
     argv = [sys.executable, os.path.join(PEERS, 'dask_malstone_a.py'), data, out,
             '--workers', str(CORES)]
-    sample = common.measure(argv, cwd=tmp, stdout=subprocess.DEVNULL)
+    sample = common.measure(argv, cwd=tmp, stdout=subprocess.DEVNULL, poll=poll)
     with open(out, 'rb') as f:
         lines = sorted(f.read().splitlines())
     os.remove(out)
@@ -161,29 +161,34 @@ def peers_installed():
 
 
 def bench_size(records, args, tmp, peers=()):
-    """All systems on one input, alternating; returns summaries, baseline, phases."""
+    """All systems on one input, alternating; returns summaries, baseline, phases.
+
+    ``args.repeat`` timed rounds without memory polling, then one polled round for the
+    peaks (see common.measure)."""
     data = input_file(records, args.seed)
     common.warm_cache(data)
     base = baseline_cpu(data, tmp)
-    samples, phases = {'streamkit run': [], 'Unix pipeline': []}, {}
-    samples.update((name, []) for name in peers)
-    for i in range(args.repeat):
+    names = ['streamkit run', 'Unix pipeline', *peers]
+    samples, polled, phases = {n: [] for n in names}, {n: [] for n in names}, {}
+    for i in range(args.repeat + 1):
+        poll = i == args.repeat
         outputs = {}
-        for name in list(samples) if i % 2 == 0 else list(samples)[::-1]:
+        for name in names if i % 2 == 0 else names[::-1]:
             if name == 'streamkit run':
-                sample, outputs[name], phases = run_streamkit(data, tmp, CORES, args.memory)
+                sample, outputs[name], more = run_streamkit(data, tmp, CORES, args.memory, poll)
+                phases = phases if poll else more
             elif name == 'Unix pipeline':
-                sample, outputs[name] = run_pipeline(data, tmp)
+                sample, outputs[name] = run_pipeline(data, tmp, poll)
             else:
-                sample, outputs[name] = PEER_SYSTEMS[name][1](data, tmp)
-            samples[name].append(sample)
-            print('  %9d %-18s run %d: %.2f s' % (records, name, i + 1, sample.wall),
-                  file=sys.stderr)
+                sample, outputs[name] = PEER_SYSTEMS[name][1](data, tmp, poll)
+            (polled if poll else samples)[name].append(sample)
+            print('  %9d %-18s %s %d: %.2f s' % (records, name, 'memory run' if poll else 'run',
+                                                i + 1, sample.wall), file=sys.stderr)
         for name in outputs:
             if outputs[name] != outputs['Unix pipeline']:
                 sys.exit('bench_run: %s output differs from the pipeline (%d records)'
                          % (name, records))
-    return {n: common.summarize(s) for n, s in samples.items()}, base, phases
+    return {n: common.summarize(samples[n], polled[n]) for n in names}, base, phases
 
 
 def main_rows(records, res):
@@ -319,7 +324,8 @@ def main():
                  'billion records; different hardware, data size and storage, so they are '
                  'context, not a comparison.', '',
                  'Method: median of %d run(s), the systems in turn, order reversed on alternate runs; CPU = user + sys of '
-                 'the whole process tree (wait4); peak RSS polled every %d ms; pipeline sort '
+                 'the whole process tree (wait4); peak RSS polled every %d ms in one more run of each '
+                 '(polling slows what it watches, so timed runs are not polled); pipeline sort '
                  'has no -S (GNU default); no PYTHONUNBUFFERED / PYTHONDONTWRITEBYTECODE in any '
                  'environment.' % (args.repeat, common.POLL_S * 1000), '',
                  *peer_notes]

@@ -98,21 +98,23 @@ def bench_size(records, args, tmpdir):
     common.warm_cache(path)
     cmds = commands(path, args.budget, tmpdir)
     names = list(cmds)
-    samples = {name: [] for name in names}
+    samples, polled = {name: [] for name in names}, {name: [] for name in names}
     outputs = {name: os.path.join(tmpdir, 'out-%d' % i) for i, name in enumerate(names)}
     env = dict(common.clean_env(), LC_ALL='C')
-    for i in range(args.repeat):
+    for i in range(args.repeat + 1):  # timed rounds, then one polled for the peaks
+        poll = i == args.repeat
         for name in names if i % 2 == 0 else names[::-1]:
             with open(outputs[name], 'wb') as out:
-                samples[name].append(common.measure(cmds[name], stdout=out, env=env))
-            print('  %9d %-15s run %d: %.2f s' % (records, name, i + 1, samples[name][-1].wall),
-                  file=sys.stderr)
+                sample = common.measure(cmds[name], stdout=out, env=env, poll=poll)
+            (polled if poll else samples)[name].append(sample)
+            print('  %9d %-15s %s %d: %.2f s' % (records, name, 'memory run' if poll else 'run',
+                                                i + 1, sample.wall), file=sys.stderr)
     problem = same_sort(*outputs.values())
     for out in outputs.values():
         os.remove(out)
     if problem:
         sys.exit('bench_sort: outputs differ for %d records: %s' % (records, problem))
-    return {name: common.summarize(s) for name, s in samples.items()}
+    return {name: common.summarize(samples[name], polled[name]) for name in names}
 
 
 def rows_for(records, results, budget_bytes, target):
@@ -161,7 +163,7 @@ def main():
     table = common.markdown_table(HEADER, rows)
     notes = ('Both sorts: `-S %s -T <tmp>` (GNU also `-t\\t -k1,1 -s`), input a file of site<TAB>flag lines (%s, '
              'seed %d), stdout to a file, LC_ALL=C; median of %d runs, alternating order; '
-             'peak RSS polled every %d ms (worst run). Targets: wall ≤ %.1f× GNU sort, '
+             'peak RSS and PSS polled every %d ms in one more run of each (not in the timed runs). Targets: wall ≤ %.1f× GNU sort, '
              'tree PSS ≤ budget + 60 MiB.' % (args.budget, 'a random key per line' if args.unique else '%d sites' % args.sites, args.seed, args.repeat,
                                               common.POLL_S * 1000, target))
     print(table + '\n\n' + notes)
