@@ -10,11 +10,15 @@ Two jobs, each run with `streamkit run` and with the equivalent Unix pipeline:
 
 For every run: wall, CPU of the whole tree, the peak RSS (VmHWM) of the largest
 streamkit process (driver, workers, sorting children) and of the largest other
-process (the scripts, GNU sort), the peak size of the temporary directory, and
-whether the output equals the pipeline's.  Target: every streamkit process within
---memory + 60 MiB.
+process (the scripts, GNU sort), the peak size of the temporary directory against the
+map output as lines (--stats: "Map output bytes" + one "\\n" per record), and whether the
+output equals the pipeline's.  MalStone A
+also runs on --base records (5M) with the default budget, for the scaling ratio.
+Targets (issue 12): every streamkit process within --memory + 60 MiB; temp dir peak
+<= 1.2x the map output; the 50M wall <= 10.5x the 5M wall (linear).  Commands run in
+common.clean_env() with python3 resolved as bench_run does.
 
-    bench/bench_large.py [--records 50M] [--hot 20M] [--skip-malstone] [--skip-hot]
+    bench/bench_large.py [--records 50M] [--base 5M] [--hot 20M] [--skip-malstone] [--skip-hot]
 """
 import argparse
 import json
@@ -29,10 +33,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from bench_run import MALGEN, MAPPER, REDUCER, input_file  # noqa: E402
+from bench_run import MALGEN, MAPPER, PYTHON3, REDUCER, input_file  # noqa: E402
 
 CORES = os.cpu_count() or 1
 SLACK = 60 * common.MIB
+TEMP_TARGET, LINEAR_TARGET = 1.2, 10.5  # temp peak / map output; 50M wall / 5M wall
 COUNT = '''import sys
 last, n = None, 0
 for line in sys.stdin.buffer:
@@ -104,7 +109,7 @@ def measure(argv, tmp, cwd=None, stdout=None):
     peaks = {'sk': 0, 'other': 0, 'tmp': 0}
     stop = threading.Event()
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout)
+    proc = subprocess.Popen(argv, cwd=cwd, stdout=stdout, env=common.clean_env())
 
     def poll():
         last_du = 0.0
@@ -150,7 +155,11 @@ def run_case(name, data, mapper, reducer, files, memories, workdir):
         print('  %s: streamkit run --memory %s' % (name, memory or 'default'), file=sys.stderr)
         m = measure(argv, tmp, cwd=workdir, stdout=subprocess.DEVNULL)
         with open(stats) as f:
-            reported = json.load(f).get('peak_rss', {})
+            report = json.load(f)
+        reported = report.get('peak_rss', {})
+        counters = report['counters']  # "Map output bytes" leaves out each line's "\n"
+        m['map_output'] = (counters.get('Map-Reduce Framework.Map output bytes', 0)
+                           + counters.get('Map-Reduce Framework.Map output records', 0))
         worst = max([reported.get('driver', 0), *reported.get('map', []),
                      *reported.get('reduce', [])] or [0])
         m['sk'] = max(m['sk'], worst)
@@ -182,24 +191,40 @@ def table(rows):
     out = []
     for name, system, m, budget, same in rows:
         ok = '-' if budget is None else ('ok' if m['sk'] <= budget + SLACK else 'MISS')
+        temp = '-'
+        if m.get('map_output'):
+            ratio = m['tmp'] / m['map_output']
+            temp = '%.2f× %s' % (ratio, 'ok' if ratio <= TEMP_TARGET else 'MISS')
         out.append([name, system, '%.1f s' % m['wall'], '%.1f s' % m['cpu'],
                     '-' if budget is None else common.mib(m['sk']), ok, common.mib(m['other']),
-                    common.mib(m['tmp']), 'yes' if same else 'NO'])
+                    common.mib(m['tmp']), temp, 'yes' if same else 'NO'])
     return common.markdown_table(['job', 'system', 'wall', 'CPU', 'largest streamkit process',
                                   '≤ budget + 60 MiB', 'largest other process',
-                                  'temp dir peak', 'output = pipeline'], out)
+                                  'temp dir peak', 'temp peak / map output', 'output = pipeline'],
+                                 out)
+
+
+def linear_row(base_rows, rows):
+    """The 50M default-budget wall against the 5M one (same method, same run)."""
+    small, large = base_rows[0], rows[0]
+    ratio = large[2]['wall'] / small[2]['wall']
+    return ('Scaling: streamkit run (default budget) took %.1f s on %s and %.1f s on %s: '
+            '%.2f× (target ≤ %.1f×, linear: %s).' % (
+                small[2]['wall'], small[0], large[2]['wall'], large[0], ratio, LINEAR_TARGET,
+                'ok' if ratio <= LINEAR_TARGET else 'MISS'))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--records', default='50M', help='MalStone records (default 50M)')
     parser.add_argument('--hot', default='20M', help='values of the hot key (default 20M)')
+    parser.add_argument('--base', default='5M', help='MalStone records of the scaling base (5M)')
     parser.add_argument('--skip-malstone', action='store_true')
     parser.add_argument('--skip-hot', action='store_true')
     args = parser.parse_args()
-    for tool in (common.STREAMKIT, MALGEN, MAPPER, REDUCER, 'python3'):
+    for tool in (common.STREAMKIT, MALGEN, MAPPER, REDUCER, PYTHON3):
         common.require(tool)
-    facts, rows = common.machine(), []
+    facts, rows, notes = common.machine(), [], []
     with tempfile.TemporaryDirectory(prefix='bench-large-') as work:
         if not args.skip_hot:
             count = os.path.join(work, 'count.py')
@@ -207,15 +232,23 @@ def main():
                 f.write(COUNT)
             values = common.parse_count(args.hot)
             rows += run_case('hot key, %s values' % '{:,}'.format(values), hot_file(values),
-                             'cat', 'python3 count.py', [count], ['64M'], work)
+                             'cat', '%s count.py' % PYTHON3, [count], ['64M'], work)
         if not args.skip_malstone:
+            scripts = ['%s a_mapper.py' % PYTHON3, '%s a_reducer.py' % PYTHON3, [MAPPER, REDUCER]]
+            base = common.parse_count(args.base)
+            data = input_file(base, 1)
+            common.warm_cache(data)
+            base_rows = run_case('MalStone A, %s records' % '{:,}'.format(base), data,
+                                 *scripts, [None], work)
             records = common.parse_count(args.records)
             data = input_file(records, 1)
             common.warm_cache(data)
-            rows += run_case('MalStone A, %s records' % '{:,}'.format(records), data,
-                             'python3 a_mapper.py', 'python3 a_reducer.py', [MAPPER, REDUCER],
-                             [None, '64M'], work)
+            large = run_case('MalStone A, %s records' % '{:,}'.format(records), data,
+                             *scripts, [None, '64M'], work)
+            rows += base_rows + large
+            notes.append(linear_row(base_rows, large))
     sections = ['## Bounded memory on large inputs (R = --jobs = %d)' % CORES, '', table(rows), '',
+                *notes, '',
                 'Peak RSS is each process\'s VmHWM, polled every %d ms over the process tree '
                 '(streamkit\'s workers also report their own in --stats, used too); the temp '
                 'dir is polled every 0.5 s.  One run each.' % (common.POLL_S * 1000)]
