@@ -33,8 +33,8 @@ bench: $(STAMP) ## benchmarks against GNU sort and the Unix pipeline (minutes)
 	$(PY) bench/bench_sort.py --sites 100
 	$(PY) bench/bench_sort.py --sites 50000 --sizes 5M
 	$(PY) bench/bench_sort.py --unique --sizes 5M
-	$(PY) bench/bench_run.py --repeat 3
-	$(PY) bench/bench_run.py --scripts classic --skip-scaling --no-peers --repeat 3
+	$(PY) bench/bench_run.py --repeat 5
+	$(PY) bench/bench_run.py --scripts classic --skip-scaling --no-peers --repeat 5
 	$(PY) bench/bench_merge.py
 	$(PY) bench/bench_sample.py
 	$(PY) bench/bench_spark.py

@@ -22,6 +22,7 @@ import json
 import os
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,23 +65,28 @@ def input_file(records, seed):
     return path
 
 
-def baseline_cpu(data, tmp):
-    """CPU seconds of the mapper alone and the reducer alone, on files (no pipes).
+def baseline_cpu(data, tmp, repeat=1):
+    """CPU seconds of the mapper alone and the reducer alone, on files (no pipes),
+    each the median of ``repeat`` unpolled runs.
 
     This is "the mapper's and reducer's own CPU": the least any runner can spend
     on the job's scripts, so streamkit's overhead is measured against it.
     """
     mapped, ordered = os.path.join(tmp, 'mapped'), os.path.join(tmp, 'sorted')
-    with open(data, 'rb') as src, open(mapped, 'wb') as dst:
-        mapper = common.measure([PYTHON3, MAPPER], stdin=src, stdout=dst)
+    mapper, reducer = [], []
+    for _ in range(repeat):
+        with open(data, 'rb') as src, open(mapped, 'wb') as dst:
+            mapper.append(common.measure([PYTHON3, MAPPER], stdin=src, stdout=dst, poll=False).cpu)
     with open(mapped, 'rb') as src, open(ordered, 'wb') as dst:
         subprocess.run(['sort', '-t', '\t', '-k1,1', '-s'], stdin=src, stdout=dst, check=True,
                        env=dict(common.clean_env(), LC_ALL='C'))
-    with open(ordered, 'rb') as src:
-        reducer = common.measure([PYTHON3, REDUCER], stdin=src, stdout=subprocess.DEVNULL)
+    for _ in range(repeat):
+        with open(ordered, 'rb') as src:
+            reducer.append(common.measure([PYTHON3, REDUCER], stdin=src,
+                                          stdout=subprocess.DEVNULL, poll=False).cpu)
     os.remove(mapped)
     os.remove(ordered)
-    return mapper.cpu, reducer.cpu
+    return statistics.median(mapper), statistics.median(reducer)
 
 
 def run_streamkit(data, tmp, jobs, memory, poll=True):
@@ -167,7 +173,7 @@ def bench_size(records, args, tmp, peers=()):
     peaks (see common.measure)."""
     data = input_file(records, args.seed)
     common.warm_cache(data)
-    base = baseline_cpu(data, tmp)
+    base = baseline_cpu(data, tmp, args.repeat)
     names = ['streamkit run', 'Unix pipeline', *peers]
     samples, polled, phases = {n: [] for n in names}, {n: [] for n in names}, {}
     for i in range(args.repeat + 1):
