@@ -27,8 +27,8 @@ COMBINER_SHARE = 8
 class MapOutputCollector:
     """Collect one map task's output lines into sorted, partitioned spill files.
 
-    Lines are buffered unpartitioned; a spill sorts the buffer once, then walks its runs
-    of equal keys (:meth:`Order.key_runs`) to hand each run to its partition, so the
+    Lines are counted or buffered unpartitioned; a spill sorts them once, then walks the
+    runs of equal keys (:meth:`Order.key_runs`) to hand each run to its partition, so the
     partitioner runs once per distinct key, not once per line.
 
     Mapper output usually repeats itself (``site\\t1``), so lines are first counted
