@@ -118,7 +118,8 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
             used = [s for s in spills if s["segments"][p][1]]
             segments = [(s["path"], *s["segments"][p][:2]) for s in used]
             partition_records.append(sum(s["segments"][p][2] for s in spills))
-            reduce_args.append((segments, by_line, all(s["counted"] for s in used)))
+            counted = worker.mostly_counted((s["counted"], s["segments"][p][2]) for s in used)
+            reduce_args.append((segments, by_line, counted))
 
         def reduce_attempt(index: int, n: int) -> Attempt:
             return Attempt(job, "r", index, n, committer.part_path(f"part-{index:05d}{suffix}"))

@@ -408,7 +408,7 @@ def _map_partition(plan: _Plan, map_counters, index: int, _items):
                     while done < size:
                         data = f.read(min(CHUNK, size - done))
                         yield part, (index, number, done, size,
-                                     (spill["by_line"], spill["counted"]), data)
+                                     (spill["by_line"], spill["counted"], _records), data)
                         done += len(data)
     finally:
         shutil.rmtree(job.workdir, ignore_errors=True)
@@ -416,7 +416,7 @@ def _map_partition(plan: _Plan, map_counters, index: int, _items):
 
 def _reduce_partition(plan: _Plan, index: int, chunks):
     """Executor: one reduce task; its map segments rebuilt from chunks, then ``run_reduce``."""
-    from streamkit.worker import run_reduce
+    from streamkit.worker import mostly_counted, run_reduce
 
     job = plan.executor_job()
     runs: dict[tuple[int, int], list] = {}  # (map, spill) -> [path, fd, size, received, kind]
@@ -431,9 +431,9 @@ def _reduce_partition(plan: _Plan, index: int, chunks):
             with disk_errors(run[0], len(data)):
                 os.pwrite(run[1], data, offset)  # chunks may arrive in any order
             run[3] += len(data)
-        segments, by_line, counted = [], True, True
+        segments, by_line, kinds = [], True, []
         for key in sorted(runs):
-            path, fd, size, received, (run_by_line, run_counted) = runs[key]
+            path, fd, size, received, (run_by_line, run_counted, records) = runs[key]
             os.close(fd)
             runs[key][1] = -1
             if received != size:
@@ -441,8 +441,10 @@ def _reduce_partition(plan: _Plan, index: int, chunks):
                                           f"{received} of {size} bytes of map task {key[0] + 1}'s "
                                           "output; Spark lost shuffle data")
             segments.append((path, 0, size))
-            by_line, counted = by_line and run_by_line, counted and run_counted
-        result = _run_task(attempt, job.spec.num_reducers, run_reduce, segments, by_line, counted)
+            by_line = by_line and run_by_line
+            kinds.append((run_counted, records))
+        result = _run_task(attempt, job.spec.num_reducers, run_reduce, segments, by_line,
+                           mostly_counted(kinds))
         yield index, result.get("output"), result["counters"], result.get("stats", {})
     finally:
         for run in runs.values():

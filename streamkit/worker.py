@@ -21,8 +21,8 @@ from typing import Callable, Iterable, Iterator
 
 from streamkit import aggregate, sampling
 from streamkit.errors import InputError
-from streamkit.extsort import (LINE_OVERHEAD, block_memory, merge_counted, merge_files,
-                               read_counted, repeated_bytes)
+from streamkit.extsort import (COUNT_RATIO, LINE_OVERHEAD, block_memory, merge_counted,
+                               merge_files, read_counted, repeated_bytes)
 from streamkit.inputs import read_split, read_split_keyed, split_pieces
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
@@ -534,12 +534,24 @@ class ReduceFeed:
         return repeated_bytes(reducer_lines())
 
 
+def mostly_counted(segments: Iterable[tuple[bool, int]]) -> bool:
+    """Whether to feed a partition's reducer run by run, from its segments' ``(counted,
+    records)``: at most one record in COUNT_RATIO may lie in a segment that is not a
+    counted spill (such a segment is read by run too, which costs more per line)."""
+    total = uncounted = 0
+    for counted, records in segments:
+        total += records
+        uncounted += 0 if counted else records
+    return total > 0 and uncounted * COUNT_RATIO <= total
+
+
 def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool,
                counted: bool = False) -> dict:
     """One reduce attempt over the sorted segments of its partition from every map spill.
 
-    ``counted``: every segment is a counted spill (runs of identical lines), so a
-    command reducer is fed run by run (:func:`read_counted`), not line by line.
+    ``counted``: the segments are counted spills (runs of identical lines), or nearly all
+    (:func:`mostly_counted`), so a command reducer is fed run by run
+    (:func:`read_counted`), not line by line.
     """
     job, spec = task.job, task.job.spec
     started = usage()

@@ -5,11 +5,12 @@ import random
 from collections import Counter
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from streamkit.extsort import Order, merge_counted, merge_files, read_counted
 from streamkit.maptask import MapOutputCollector
-from streamkit.worker import ReduceFeed
+from streamkit.worker import ReduceFeed, mostly_counted
 
 from conftest import oracle
 
@@ -97,11 +98,14 @@ def test_repetitive_spills_are_marked_counted_and_distinct_ones_not(tmp_path):
     assert [s["counted"] for s in distinct.finish()] == [False]
 
 
-def test_counted_job_gives_the_pipeline_bytes(run, script, tmp_path):
+@pytest.mark.parametrize("keys", [100, 300])
+def test_counted_job_gives_the_pipeline_bytes(run, script, tmp_path, keys):
     """Enough repetitive map output per task (> 4,096 lines) for counted spills, key-only
-    lines (no tab) among them, two reducers, several map tasks and spills."""
+    lines (no tab) among them, two reducers, several map tasks and spills.  With 300 keys
+    the last, short map task is not repetitive enough to be counted: its segment is a
+    small share of each partition, which is still fed by run."""
     rng = random.Random(7)
-    data = b"".join(b"%d %s\n" % (rng.randrange(100), rng.choice([b"x", b"", b"y\xff"]))
+    data = b"".join(b"%d %s\n" % (rng.randrange(keys), rng.choice([b"x", b"", b"y\xff"]))
                     for _ in range(60000))
     (tmp_path / "in.txt").write_bytes(data)
     script("m.py", """\
@@ -178,3 +182,9 @@ def test_repetitive_output_is_counted_not_buffered(tmp_path):
         sink.add(b"".join(b"key%d\t1\n" % (i % 20) for i in range(100000)))
     assert not sink.buffer and len(sink.counts) == 20 and sink.used < 1 << 20
     assert len(sink.finish()) == 1
+
+
+def test_mostly_counted_allows_one_record_in_eight_outside_counted_spills():
+    assert mostly_counted([(True, 700), (False, 100)])
+    assert not mostly_counted([(True, 700), (False, 101)])
+    assert not mostly_counted([])
