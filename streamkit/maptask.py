@@ -35,8 +35,8 @@ class MapOutputCollector:
     block by block in a Counter, never buffered: the spill sorts the distinct lines and
     writes each ``count`` times, which are the bytes sorting the lines would give.  Once
     too many of them are distinct, or whole-line order stops being the key order (then
-    counting could reorder lines whose keys tie), the counted lines are spilled and the
-    rest of the task buffers lines.
+    counting could reorder lines whose keys tie), the rest of the task buffers lines; the
+    counted ones join the buffer if they fit and may, else they are spilled first.
     """
 
     def __init__(self, workdir: str, num_partitions: int, part_of: Callable[[bytes], int],
