@@ -91,8 +91,8 @@ def test_repetitive_spills_are_marked_counted_and_distinct_ones_not(tmp_path):
     repetitive = collector(tmp_path)
     repetitive.add(b"".join(b"site%d\t%d\n" % (rng.randrange(50), rng.randrange(2))
                             for _ in range(20000)))
-    distinct = collector(tmp_path / "d")
     (tmp_path / "d").mkdir()
+    distinct = collector(tmp_path / "d")
     distinct.add(b"".join(b"site%d\t1\n" % i for i in range(20000)))
     assert [s["counted"] for s in repetitive.finish()] == [True]
     assert [s["counted"] for s in distinct.finish()] == [False]
