@@ -17,7 +17,9 @@ import re
 import shutil
 import signal
 import stat
+import struct
 import subprocess
+import termios
 import threading
 import time
 from collections import deque
@@ -177,15 +179,22 @@ class StreamProcess:
         if not argv:
             raise TaskError("the command is empty; give -mapper/-reducer/-combiner a program to run")
         argv = resolve_program(argv, cwd, env.get("PATH", os.defpath))
+        # stdin: our own pipe, whose read end this process keeps until the command has
+        # exited, so that what it left unread can be measured (``stdin_unread``).
+        reader, self._stdin = os.pipe()
         try:
             # Its own process group: one killpg stops it and anything it started.
-            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            self.proc = subprocess.Popen(argv, stdin=reader, stdout=subprocess.PIPE,
                                          stderr=subprocess.PIPE, cwd=cwd, env=env, bufsize=0,
                                          start_new_session=True, preexec_fn=die_with_parent)
         except OSError as exc:
+            os.close(reader)
+            os.close(self._stdin)
             raise TaskError(f'Cannot run program "{argv[0]}": {exc.strerror or exc}') from None
-        # stdout only: stdin keeps the kernel's 64 KiB so a script that stops reading
-        # still hits a broken pipe where Hadoop's would (see worker.Feeder.check_consumed).
+        self._stdin_reader: int | None = reader
+        self._stdin_lock = threading.Lock()
+        self.stdin_unread = 0  # bytes written to stdin the command never read
+        widen_pipe(self._stdin)
         widen_pipe(self.proc.stdout.fileno())
         if pgid_file:  # so the driver can stop this group even if the worker dies
             with open(pgid_file, "a") as f:
@@ -196,17 +205,34 @@ class StreamProcess:
 
     @property
     def stdin_fd(self) -> int:
-        return self.proc.stdin.fileno()
+        return self._stdin
 
     @property
     def stdout_fd(self) -> int:
         return self.proc.stdout.fileno()
 
     def close_stdin(self) -> None:
-        try:
-            self.proc.stdin.close()
-        except BrokenPipeError:
-            pass
+        """The writer's end: EOF for the command.  If the command is gone already
+        (:meth:`release_stdin`), what is still in the pipe is what it left unread."""
+        with self._stdin_lock:
+            if self._stdin < 0:
+                return
+            if self._stdin_reader is None:
+                self.stdin_unread = pipe_unread(self._stdin)
+            os.close(self._stdin)
+            self._stdin = -1
+
+    def release_stdin(self) -> None:
+        """Once the command has exited, drop our read end of its stdin, so that a writer
+        still at it gets a broken pipe.  If the writer is done, what is still in the
+        pipe is what the command left unread."""
+        with self._stdin_lock:
+            if self._stdin_reader is None:
+                return
+            if self._stdin < 0:
+                self.stdin_unread = pipe_unread(self._stdin_reader)
+            os.close(self._stdin_reader)
+            self._stdin_reader = None
 
     def finish(self, non_zero_is_failure: bool = True) -> int:
         """Wait for exit and for stderr to drain; raise :class:`TaskError` on failure.
@@ -214,7 +240,7 @@ class StreamProcess:
         Whatever the command left running in its process group is killed, as YARN kills a
         finished container's processes.
         """
-        code = self.proc.wait()
+        code = self.wait()
         self.kill_group()
         self.stderr.join()
         self.proc.stdout.close()
@@ -232,9 +258,16 @@ class StreamProcess:
         except OSError:
             pass
 
+    def wait(self) -> int:
+        """Wait for the command to exit, then :meth:`release_stdin`."""
+        code = self.proc.wait()
+        self.release_stdin()
+        return code
+
     def kill(self) -> None:
         self.kill_group()
         self.proc.wait()
+        self.release_stdin()
 
     def exited(self) -> bool:
         return self.proc.poll() is not None
@@ -254,13 +287,25 @@ def unshipped_hint(command: str, argv: list[str], cwd: str) -> str:
     return ""
 
 
-def widen_pipe(fd: int, size: int = 1 << 20) -> None:
+PIPE_SIZE = 1 << 20  # a command's stdin and stdout pipes: fewer wake-ups on both sides
+
+
+def widen_pipe(fd: int, size: int = PIPE_SIZE) -> None:
     """Grow a pipe to 1 MiB (Linux ``F_SETPIPE_SZ``) so a script can keep writing while
-    its reader batches; best effort, the default size still works."""
+    its reader batches, and read while its writer does; best effort, the default size
+    still works."""
     try:
         fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
     except OSError:
         pass
+
+
+def pipe_unread(fd: int) -> int:
+    """Bytes waiting in a pipe (``FIONREAD``, either end); 0 where that cannot be told."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+    except OSError:
+        return 0
 
 
 def write_all(fd: int, data: bytes) -> None:

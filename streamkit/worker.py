@@ -16,7 +16,7 @@ import resource
 import select
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from typing import Callable, Iterable, Iterator
 
 from streamkit import aggregate, sampling
@@ -27,10 +27,11 @@ from streamkit.inputs import read_split, read_split_keyed, split_pieces
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
 from streamkit.records import LineReader, split_key_value
-from streamkit.task import Counters, StreamProcess, TaskError, write_all
+from streamkit.task import PIPE_SIZE, Counters, StreamProcess, TaskError, write_all
 
 FRAMEWORK = "Map-Reduce Framework"
 STREAMING_BUFFER = 128 * 1024  # PipeMapRed's BUFFER_SIZE for the script's stdin
+KERNEL_PIPE = 64 * 1024  # the default pipe Hadoop writes the script's stdin into
 SMALL_READ = 64 * 1024       # a read shorter than this means the script writes in dribs
 TRICKLE_WAIT = 0.002         # seconds to let such output accumulate (pipe is 1 MiB)
 ORPHAN_GRACE = 2.0  # seconds a finished command's leftovers may hold its stdout open
@@ -67,15 +68,17 @@ class Feeder(threading.Thread):
     def __init__(self, proc: StreamProcess, blocks: Iterable[bytes | tuple[int, int, int, int]]):
         super().__init__(daemon=True)
         self.proc, self.blocks = proc, blocks
-        self.records = 0          # records the process was given
         self.total_records = 0    # records of the whole input
         self.total_bytes = 0
         self.sent_bytes = 0       # of those, bytes given as ranges of an input file
-        self.broken = False
+        # (bytes, records) written so far, after each piece; only the pieces that can still
+        # be in the pipe (the last PIPE_SIZE bytes) and one before them are kept.
+        self.written: deque[tuple[int, int]] = deque([(0, 0)])
         self.error: BaseException | None = None
 
     def run(self) -> None:
         fd = self.proc.stdin_fd
+        broken = False
         try:
             for block in self.blocks:
                 ranged = type(block) is tuple
@@ -85,16 +88,19 @@ class Feeder(threading.Thread):
                     size, n = len(block), block.count(b"\n")
                 self.total_records += n
                 self.total_bytes += size
-                if not self.broken:
+                if not broken:
                     try:
                         if ranged:
                             send_all(fd, src, offset, size)
                             self.sent_bytes += size
                         else:
                             write_all(fd, block)
-                        self.records += n
+                        written = self.written
+                        written.append((self.total_bytes, self.total_records))
+                        while written[1][0] <= self.total_bytes - PIPE_SIZE:
+                            written.popleft()
                     except BrokenPipeError:
-                        self.broken = True
+                        broken = True
                         self.proc.close_stdin()
         except BaseException as exc:  # an input error: reported by the task
             self.error = exc
@@ -104,16 +110,22 @@ class Feeder(threading.Thread):
     def check_consumed(self, who: str, skip_allowed: bool = False) -> None:
         """Fail like Hadoop when the command stopped reading its input.
 
-        Streaming writes through a 128 KiB buffer: a command that quits early fails the
-        task only when a write after that hits the closed pipe, i.e. when there was more
-        input than the buffer holds; a failure of the final flush is only logged.
+        Streaming writes through a 128 KiB buffer into a 64 KiB pipe: a command that
+        quits early fails the task only when a write after that hits the closed pipe,
+        i.e. when it left more than the pipe holds unread and there was more input than
+        the buffer holds (a failure of the final flush is only logged).  Our pipe is
+        wider (fewer wake-ups), so what the command left unread is measured instead
+        (``StreamProcess.stdin_unread``) and held against the 64 KiB.  Call it after the
+        command has finished and this thread has ended.
         """
-        if not self.broken or self.total_bytes <= STREAMING_BUFFER:
+        read = self.written[-1][0] - self.proc.stdin_unread
+        if self.total_bytes - read <= KERNEL_PIPE or self.total_bytes <= STREAMING_BUFFER:
             return
         if skip_allowed:
             return
+        records = max(n for size, n in self.written if size <= read)  # of whole pieces read
         hint = ", or set -D stream.minRecWrittenToEnableSkip_=0" if who == "mapper" else ""
-        raise TaskError(f"the {who} stopped reading its input after {self.records} of "
+        raise TaskError(f"the {who} stopped reading its input after {records} of "
                         f"{self.total_records} records (broken pipe); Hadoop fails such a "
                         f"task too: read all of stdin{hint}")
 
@@ -157,6 +169,7 @@ def pump(proc: StreamProcess, feeder: Feeder, sink: Callable[[bytes], None],
                 raise TaskError(f"timed out: no output and no status for {idle:.0f} s "
                                 f"(mapreduce.task.timeout={int(timeout * 1000)}); killed it")
         sink(reader.finish())
+        proc.wait()  # so a feeder still writing to it gets its broken pipe now
     except BaseException:
         proc.kill()
         raise
@@ -172,6 +185,9 @@ def run_command(command: str, task, blocks: Iterable[bytes], sink: Callable[[byt
                          spec.reporter_prefix, counters, task.pgid_path)
     feeder = Feeder(proc, blocks)
     pump(proc, feeder, sink, spec.task_timeout)
+    if feeder.is_alive():  # something the command started still holds its stdin
+        proc.kill_group()
+        feeder.join()
     if feeder.error is not None:
         proc.kill()
         raise feeder.error
