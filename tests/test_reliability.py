@@ -90,6 +90,20 @@ def test_signal_stops_everything_and_cleans_up(tmp_path, slow_job, signum, code)
     wait_for(lambda: not any(alive(p) for p in mapper_pids), 10)
 
 
+def test_a_sigkilled_driver_takes_its_workers_and_their_scripts_with_it(tmp_path, slow_job):
+    """PR_SET_PDEATHSIG, set in every forked worker and every script's preexec (with the
+    prctl function looked up once, in the driver): no orphan keeps running."""
+    args, pids = slow_job
+    proc = start(args, str(tmp_path), env={"PIDS": str(pids)})
+    wait_for(lambda: pids.read_text().strip())
+    mapper_pids = [int(p) for p in pids.read_text().split()]
+    proc.kill()
+    proc.wait()  # not communicate(): an orphan would hold the pipes open
+    proc.stdout.close()
+    proc.stderr.close()
+    wait_for(lambda: not any(alive(p) for p in mapper_pids), 10)
+
+
 def test_sigkill_leaves_no_success_and_next_run_reports_then_cleans(tmp_path, slow_job, script):
     args, pids = slow_job
     proc = start(args, str(tmp_path), env={"PIDS": str(pids)})
