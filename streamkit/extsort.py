@@ -31,7 +31,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from itertools import chain
 from operator import methodcaller
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Collection, Iterable, Iterator
 
 from streamkit.errors import JobFailed, disk_errors
 from streamkit.records import key_of
@@ -461,8 +461,12 @@ def _first_at_or_above(path: str, size: int, pivot: bytes, key) -> int:
 
 def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
                 new_path: Callable[[], str], stable: bool = False,
-                owned: bool = False, memory: int = DEFAULT_MERGE_MEMORY) -> Iterator[list[bytes]]:
+                owned: bool = False, memory: int = DEFAULT_MERGE_MEMORY,
+                compact: Collection[str] = ()) -> Iterator[list[bytes]]:
     """Merge sorted runs ``(path, offset, length)`` with at most ``fan_in`` open at once.
+
+    Runs in the files named in ``compact`` hold ``count\\tline`` entries
+    (:func:`compact_bytes`) and are read expanded.
 
     Past ``fan_in`` runs, groups of ``fan_in`` are first merged into new files named by
     ``new_path()`` (more passes as needed).  Inputs are deleted once merged only if
@@ -483,7 +487,7 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
                 continue
             path = new_path()
             with disk_errors(path, sum(r[2] for r in group)), open(path, "wb") as out:
-                for lines in merge_blocks([read_run(*r, memory=share) for r in group], key,
+                for lines in merge_blocks([_reader(r, share, compact) for r in group], key,
                                           stable, share):
                     out.write(b"\n".join(lines) + b"\n")
             for r in group:
@@ -493,7 +497,13 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
             merged.append((path, 0, -1))
         runs = merged
     share = block_memory(memory, len(runs))
-    yield from merge_blocks([read_run(*r, memory=share) for r in runs], key, stable, share)
+    yield from merge_blocks([_reader(r, share, compact) for r in runs], key, stable, share)
+
+
+def _reader(run: tuple[str, int, int], memory: int, compact: Collection[str]) -> Iterator[list[bytes]]:
+    if run[0] in compact:
+        return read_compact_lines(*run, memory=memory)
+    return read_run(*run, memory=memory)
 
 
 def block_memory(memory: int, runs: int) -> int:
@@ -571,6 +581,51 @@ def repeated_bytes(pairs: Iterable[tuple[bytes, int]], size: int = 1 << 20) -> I
                 parts, held = [], 0
     if parts:
         yield b"".join(parts)
+
+
+def compact_bytes(distinct: list[bytes], counts: Counter, size: int = 1 << 20) -> Iterator[bytes]:
+    """The counted lines as ``count\\tline\\n`` entries, one per distinct line, in chunks of
+    about ``size`` bytes: how a repetitive map spill stores its segments (read back by
+    :func:`read_compact`, or expanded by :func:`read_compact_lines`), so that neither the
+    map side writes nor the reduce side reads every copy of a line."""
+    parts: list[bytes] = []
+    held = 0
+    for line in distinct:
+        entry = b"%d\t%s\n" % (counts[line], line)
+        parts.append(entry)
+        held += len(entry)
+        if held >= size:
+            yield b"".join(parts)
+            parts, held = [], 0
+    if parts:
+        yield b"".join(parts)
+
+
+def read_compact(path: str, offset: int = 0, length: int = -1,
+                 memory: int = BLOCK_MEMORY) -> Iterator[tuple[bytes, int]]:
+    """Yield ``(line + b"\\n", count)`` for each entry of a :func:`compact_bytes` run."""
+    for entries in read_run(path, offset, length, memory):
+        for entry in entries:
+            count, _, line = entry.partition(b"\t")
+            yield line + b"\n", int(count)
+
+
+def read_compact_lines(path: str, offset: int = 0, length: int = -1,
+                       memory: int = BLOCK_MEMORY) -> Iterator[list[bytes]]:
+    """A :func:`compact_bytes` run as :func:`read_run` gives a plain one: lists of its
+    lines, each repeated ``count`` times, at most BLOCK_LINES a list."""
+    out: list[bytes] = []
+    for data, n in read_compact(path, offset, length, memory):
+        line = data[:-1]
+        while n:
+            take = min(n, BLOCK_LINES - len(out))
+            out += [line] * take
+            n -= take
+            if len(out) >= BLOCK_LINES:
+                yield out
+                out = []
+    if out:
+        yield out
 
 
 def write_counted(path: str, distinct: list[bytes], counts: Counter) -> None:

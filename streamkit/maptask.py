@@ -15,8 +15,8 @@ from typing import Callable, Iterable, Iterator
 
 from streamkit.errors import disk_errors
 from streamkit.extsort import (BLOCK_LINES, COUNT_RATIO, COUNT_SAMPLE, COUNTED_OVERHEAD,
-                               LINE_OVERHEAD, ExternalSorter, Order, count_sorted, counted_bytes,
-                               expand)
+                               LINE_OVERHEAD, ExternalSorter, Order, compact_bytes, count_sorted,
+                               counted_bytes, expand)
 from streamkit.records import split_key_value
 
 #: Share of the budget for sorting one partition's combiner output (it spills past that)
@@ -33,7 +33,8 @@ class MapOutputCollector:
 
     Mapper output usually repeats itself (``site\\t1``), so lines are first counted
     block by block in a Counter, never buffered: the spill sorts the distinct lines and
-    writes each ``count`` times, which are the bytes sorting the lines would give.  Once
+    writes each once with its count (``count\\tline``, :func:`compact_bytes`; expanded,
+    these are the bytes sorting the lines would give; ``"counted"`` in the spill).  Once
     too many of them are distinct, or whole-line order stops being the key order (then
     counting could reorder lines whose keys tie), the rest of the task buffers lines; the
     counted ones join the buffer if they fit and may, else they are spilled first.
@@ -134,7 +135,8 @@ class MapOutputCollector:
                 counts = None
         path = os.path.join(self.workdir, f"spill{len(self.spills)}.out")
         parts = self._partitions(lines)
-        # Runs of identical lines that reducers can read run by run (read_counted).
+        # Repetitive: each distinct line written once, with its count (compact_bytes);
+        # reducers read it run by run or expanded (merge_files' ``compact``).
         repetitive = (counts is not None and self.combine is None
                       and len(lines) * COUNT_RATIO <= sum(counts.values()))
         del lines
@@ -151,7 +153,8 @@ class MapOutputCollector:
                                             self.workdir, count=False)
                     chunks, records = self._combined(sorter, part, blocks), None
                 elif counts is not None:
-                    chunks, records = counted_bytes(lines, counts), sum(map(counts.__getitem__, lines))
+                    chunks = (compact_bytes if repetitive else counted_bytes)(lines, counts)
+                    records = sum(map(counts.__getitem__, lines))
                 else:
                     chunks, records = (b"\n".join(b) + b"\n" for b in _slices(lines)), len(lines)
                 size = 0

@@ -12,6 +12,7 @@ import shutil
 
 from streamkit import total_order
 from streamkit.errors import InputError, JobFailed
+from streamkit.extsort import read_compact_lines, read_run
 from streamkit.inputs import Split, local_file, plan_splits
 from streamkit.job import Attempt, Job
 from streamkit.spec import JobSpec
@@ -81,12 +82,13 @@ def sample_split_points(job: Job, splits: list[Split], run_tasks) -> tuple[list[
     results = run_tasks([()] * len(chosen), attempt, worker.run_map, spec.map_attempts)
     order = job.order()
 
-    def keys():
+    def keys():  # every map output line's key, in turn (counted spills expanded)
         for result in results:
             for spill in result["spills"]:
-                with open(spill["path"], "rb") as f:
-                    for line in f:
-                        yield order.key_of(line[:-1])
+                read = read_compact_lines if spill["counted"] else read_run
+                for lines in read(spill["path"]):
+                    for line in lines:
+                        yield order.key_of(line)
 
     samples = total_order.reservoir(keys(), total_order.MAX_KEYS, job.seed)
     shutil.rmtree(sample.workdir, ignore_errors=True)

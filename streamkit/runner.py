@@ -119,7 +119,7 @@ def _run(spec: JobSpec, files, workdir: str, committer: OutputCommitter,
             segments = [(s["path"], *s["segments"][p][:2]) for s in used]
             partition_records.append(sum(s["segments"][p][2] for s in spills))
             counted = worker.mostly_counted((s["counted"], s["segments"][p][2]) for s in used)
-            reduce_args.append((segments, by_line, counted))
+            reduce_args.append((segments, by_line, counted, [s["path"] for s in used if s["counted"]]))
 
         def reduce_attempt(index: int, n: int) -> Attempt:
             return Attempt(job, "r", index, n, committer.part_path(f"part-{index:05d}{suffix}"))

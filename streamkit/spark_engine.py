@@ -431,7 +431,7 @@ def _reduce_partition(plan: _Plan, index: int, chunks):
             with disk_errors(run[0], len(data)):
                 os.pwrite(run[1], data, offset)  # chunks may arrive in any order
             run[3] += len(data)
-        segments, by_line, kinds = [], True, []
+        segments, by_line, kinds, compact = [], True, [], []
         for key in sorted(runs):
             path, fd, size, received, (run_by_line, run_counted, records) = runs[key]
             os.close(fd)
@@ -443,8 +443,10 @@ def _reduce_partition(plan: _Plan, index: int, chunks):
             segments.append((path, 0, size))
             by_line = by_line and run_by_line
             kinds.append((run_counted, records))
+            if run_counted:  # count\tline entries (extsort.compact_bytes)
+                compact.append(path)
         result = _run_task(attempt, job.spec.num_reducers, run_reduce, segments, by_line,
-                           mostly_counted(kinds))
+                           mostly_counted(kinds), compact)
         yield index, result.get("output"), result["counters"], result.get("stats", {})
     finally:
         for run in runs.values():

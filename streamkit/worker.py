@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 from streamkit import aggregate, sampling
 from streamkit.errors import InputError
 from streamkit.extsort import (COUNT_RATIO, LINE_OVERHEAD, block_memory, merge_counted,
-                               merge_files, read_counted, repeated_bytes)
+                               merge_files, read_compact, read_counted, repeated_bytes)
 from streamkit.inputs import read_split, read_split_keyed, split_pieces
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
@@ -562,12 +562,13 @@ def mostly_counted(segments: Iterable[tuple[bool, int]]) -> bool:
 
 
 def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool,
-               counted: bool = False) -> dict:
+               counted: bool = False, compact: Iterable[str] = ()) -> dict:
     """One reduce attempt over the sorted segments of its partition from every map spill.
 
-    ``counted``: the segments are counted spills (runs of identical lines), or nearly all
-    (:func:`mostly_counted`), so a command reducer is fed run by run
-    (:func:`read_counted`), not line by line.
+    ``counted``: the segments are counted spills, or nearly all (:func:`mostly_counted`),
+    so a command reducer is fed run by run, not line by line.  ``compact``: the files
+    whose segments are counted spills' ``count\\tline`` entries (:func:`read_compact`);
+    the others are read by :func:`read_counted`, or line by line.
     """
     job, spec = task.job, task.job.spec
     started = usage()
@@ -575,14 +576,16 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool,
     order = job.order()
     rng = random.Random(job.seed * 1000003 + task.index) if spec.shuffle_values else None
     window = spec.memory // 4 if rng is not None else 0
+    compact = frozenset(compact)
     merged = merge_files(segments, None if by_line else order.key, job.fan_in, task.new_tmp_path,
-                         memory=spec.memory - window)
+                         memory=spec.memory - window, compact=compact)
     feed = ReduceFeed(spec, order, by_line, rng, window)
     by_run = (counted and by_line and rng is None and 0 < len(segments) <= job.fan_in
               and spec.reducer is not None and not aggregate.is_builtin(spec.reducer))
     if by_run:
         share = block_memory(spec.memory, len(segments))
-        runs = merge_counted([read_counted(*segment, size=share) for segment in segments])
+        runs = merge_counted([read_compact(*segment, memory=share) if segment[0] in compact
+                              else read_counted(*segment, size=share) for segment in segments])
         reducer_input = feed.counted_blocks(runs)
     else:
         reducer_input = feed.blocks(merged)

@@ -192,9 +192,10 @@ def key_order_ok(data, key=lambda k: k):
     return keys == sorted(keys)
 
 
-def test_total_order_parts_concatenate_to_the_single_reducer_output(tmp_path, run, wc):
+@pytest.mark.parametrize("vocabulary", [4000, 300])  # 300: counted (count\tline) spills
+def test_total_order_parts_concatenate_to_the_single_reducer_output(tmp_path, run, wc, vocabulary):
     files, commands = wc
-    words_file(tmp_path / "in.txt", 6000, vocabulary=4000)
+    words_file(tmp_path / "in.txt", 6000, vocabulary=vocabulary)
     ok(run(*files, "-input", "in.txt", "-output", "one", *commands))
     ok(run(*files, "-input", "in.txt", "-output", "four", *commands, "-numReduceTasks", "4",
            "--total-order", "--stats", "s.json"))

@@ -1,6 +1,7 @@
 """Reducers fed run by run from counted map spills: the same bytes and counters as line by line."""
 
 import json
+import os
 import random
 from collections import Counter
 from types import SimpleNamespace
@@ -8,7 +9,8 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from streamkit.extsort import Order, merge_counted, merge_files, read_counted
+from streamkit.extsort import (Order, compact_bytes, merge_counted, merge_files, read_compact,
+                               read_compact_lines, read_counted, read_run)
 from streamkit.maptask import MapOutputCollector
 from streamkit.worker import ReduceFeed, mostly_counted
 
@@ -57,6 +59,40 @@ def test_a_later_line_ending_like_the_run_is_not_counted_in_it(tmp_path):
     segment = write_segments(tmp_path / "s", [lines])[0]
     for size in (1, 2, 3, 7, 100):
         assert list(read_counted(*segment, size=size)) == [(b"a\n", 3), (b"ba\n", 5), (b"bba\n", 2)]
+
+
+def write_compact(path, runs, pad=b"junk\n"):
+    """Each run as ``count\tline`` entries (compact_bytes, tiny chunks) between padding."""
+    segments, data = [], pad
+    for lines in runs:
+        counts = Counter(lines)
+        body = b"".join(compact_bytes(sorted(counts), counts, size=7))
+        segments.append((str(path), len(data), len(body)))
+        data += body
+    path.write_bytes(data + pad)
+    return segments
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(LINE, st.sampled_from([1, 2, 9, 66000])), min_size=1, max_size=5),
+       st.integers(1, 3), st.integers(0, 1 << 30))
+def test_compact_runs_read_back_as_the_lines_they_count(tmp_path_factory, vocab, nsegs, seed):
+    """Lines with tabs, empty lines, counts past BLOCK_LINES: read_compact gives the runs,
+    read_compact_lines the lines, and merge_files merges compact and plain runs alike."""
+    lines = [line for line, n in vocab for _ in range(n)]
+    random.Random(seed).shuffle(lines)
+    runs = [lines[i::nsegs] for i in range(nsegs)]
+    where = tmp_path_factory.mktemp("k")
+    compact = write_compact(where / "compact", runs)
+    for segment, seg_lines in zip(compact, runs):
+        assert list(read_compact(*segment, memory=64)) == \
+            [(l + b"\n", n) for l, n in sorted(Counter(seg_lines).items())]
+        blocks = list(read_compact_lines(*segment, memory=64))
+        assert [l for b in blocks for l in b] == sorted(seg_lines)
+        assert all(len(b) <= 65536 for b in blocks)
+    plain = write_segments(where / "plain", [lines[::2]])
+    merged = merge_files(compact + plain, None, 16, None, compact={str(where / "compact")})
+    assert [l for b in merged for l in b] == sorted(lines + lines[::2])
 
 
 def feeds(segments, spec_, order):
@@ -135,13 +171,61 @@ def test_counted_job_gives_the_pipeline_bytes(run, script, tmp_path, keys):
     assert got == sorted(oracle(data, "./m.py", "./r.py", str(tmp_path)).splitlines())
 
 
+@pytest.mark.parametrize("case", ["identity", "fan_in", "aggregate"])
+def test_compact_spills_read_expanded_where_reducers_are_not_fed_by_run(run, script, tmp_path,
+                                                                         case):
+    """Repetitive map output spilled as ``count\tline`` entries, then read line by line:
+    IdentityReducer, more segments than the merge fan-in (intermediate merges), and the
+    Aggregate reducer: each gives the bytes of the map output it was given."""
+    rng = random.Random(3)
+    pairs = [(b"%d" % rng.randrange(100), b"v%d" % rng.randrange(3)) for _ in range(60000)]
+    (tmp_path / "in.txt").write_bytes(b"".join(k + b" " + v + b"\n" for k, v in pairs))
+    prefix = b"LongValueSum:" if case == "aggregate" else b""
+    script("m.py", f"""\
+        import sys
+        for line in sys.stdin.buffer:
+            k, _, v = line.rstrip(b"\\n").partition(b" ")
+            sys.stdout.buffer.write({prefix!r} + k + b"\\t" + (b"1" if {prefix!r} else v) + b"\\n")
+        """)
+    script("r.py", """\
+        import sys
+        n = {}
+        for line in sys.stdin.buffer:
+            n[line] = n.get(line, 0) + 1
+        for line in sorted(n):
+            sys.stdout.buffer.write(line[:-1] + b"\\t%d\\n" % n[line])
+        """)
+    args = ["-D", "fs.local.block.size=100000", "-input", "in.txt", "-output", "out",
+            "-mapper", "./m.py", "-file", "m.py", "-file", "r.py", "-numReduceTasks", "2",
+            "--stats", "stats.json"]
+    if case == "fan_in":
+        args[:0] = ["-D", "mapreduce.task.io.sort.factor=2"]
+        args += ["-reducer", "./r.py"]
+    elif case == "aggregate":
+        args += ["-reducer", "aggregate"]
+    result = run(*args)
+    assert result.returncode == 0, result.stderr
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["num_maps"] >= 3 and not any(p["by_run"] for p in stats["partitions"])
+    parts = [(tmp_path / "out" / p).read_bytes().splitlines() for p in ("part-00000", "part-00001")]
+    got = sorted(parts[0] + parts[1])
+    if case == "identity":
+        assert got == sorted(k + b"\t" + v for k, v in pairs)
+        assert all(p == sorted(p) for p in parts)  # each partition in key (and line) order
+    elif case == "fan_in":
+        assert got == sorted(b"%s\t%s\t%d" % (k, v, n) for (k, v), n in Counter(pairs).items())
+    else:
+        assert got == sorted(b"%s\t%d" % (k, n) for k, n in Counter(k for k, _ in pairs).items())
+
+
 def spilled(collector):
-    """Each partition's lines, per spill, as the spill file holds them."""
+    """Each partition's lines, per spill, as the spill file holds them (expanded where
+    it holds ``count\tline`` entries)."""
     out = []
     for spill in collector.finish():
-        with open(spill["path"], "rb") as f:
-            data = f.read()
-        out.append([data[o:o + n].split(b"\n")[:-1] for o, n, _ in spill["segments"]])
+        read = read_compact_lines if spill["counted"] else read_run
+        out.append([[line for block in read(spill["path"], o, n) for line in block]
+                    for o, n, _ in spill["segments"]])
     return out
 
 
@@ -181,7 +265,13 @@ def test_repetitive_output_is_counted_not_buffered(tmp_path):
     for _ in range(50):  # 5M lines of output in 100 MiB, 20 distinct: never spills early
         sink.add(b"".join(b"key%d\t1\n" % (i % 20) for i in range(100000)))
     assert not sink.buffer and len(sink.counts) == 20 and sink.used < 1 << 20
-    assert len(sink.finish()) == 1
+    spills = sink.finish()
+    assert len(spills) == 1 and spills[0]["counted"]
+    # each distinct line once, with its count: 20 entries, not 5M lines
+    assert os.path.getsize(spills[0]["path"]) == sum(len(b"250000\tkey%d\t1\n" % i) for i in range(20))
+    assert spills[0]["segments"][0][2] == 5_000_000 and sink.spilled_records == 5_000_000
+    assert [line for block in read_compact_lines(spills[0]["path"]) for line in block] == \
+        [b"key%d\t1" % i for i in sorted(range(20), key=lambda i: b"key%d" % i) for _ in range(250000)]
 
 
 def test_mostly_counted_allows_one_record_in_eight_outside_counted_spills():
