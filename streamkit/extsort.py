@@ -544,11 +544,15 @@ def count_sorted(lines: list[bytes], key, stable: bool):
 
 
 def expand(distinct: list[bytes], counts: Counter, size: int = BLOCK_LINES) -> Iterator[list[bytes]]:
-    """Yield the counted lines back in order, as lists of at most ``size`` lines
+    """Yield the counted lines back in order, as lists of at most ``size`` lines."""
+    return expand_runs(((line, counts[line]) for line in distinct), size)
+
+
+def expand_runs(runs: Iterable[tuple[bytes, int]], size: int = BLOCK_LINES) -> Iterator[list[bytes]]:
+    """Each ``(line, n)`` as ``n`` copies of the line, in lists of at most ``size`` lines
     (a line counted 20M times comes back in pieces, never as one 20M-slot list)."""
     out: list[bytes] = []
-    for line in distinct:
-        n = counts[line]
+    for line, n in runs:
         while n:
             take = min(n, size - len(out))
             out += [line] * take
@@ -614,18 +618,7 @@ def read_compact_lines(path: str, offset: int = 0, length: int = -1,
                        memory: int = BLOCK_MEMORY) -> Iterator[list[bytes]]:
     """A :func:`compact_bytes` run as :func:`read_run` gives a plain one: lists of its
     lines, each repeated ``count`` times, at most BLOCK_LINES a list."""
-    out: list[bytes] = []
-    for data, n in read_compact(path, offset, length, memory):
-        line = data[:-1]
-        while n:
-            take = min(n, BLOCK_LINES - len(out))
-            out += [line] * take
-            n -= take
-            if len(out) >= BLOCK_LINES:
-                yield out
-                out = []
-    if out:
-        yield out
+    return expand_runs((data[:-1], n) for data, n in read_compact(path, offset, length, memory))
 
 
 def write_counted(path: str, distinct: list[bytes], counts: Counter) -> None:
