@@ -487,7 +487,7 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
                 continue
             path = new_path()
             with disk_errors(path, sum(r[2] for r in group)), open(path, "wb") as out:
-                for lines in merge_blocks([_reader(r, share, compact) for r in group], key,
+                for lines in merge_blocks([read_lines(r, share, compact) for r in group], key,
                                           stable, share):
                     out.write(b"\n".join(lines) + b"\n")
             for r in group:
@@ -497,10 +497,13 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
             merged.append((path, 0, -1))
         runs = merged
     share = block_memory(memory, len(runs))
-    yield from merge_blocks([_reader(r, share, compact) for r in runs], key, stable, share)
+    yield from merge_blocks([read_lines(r, share, compact) for r in runs], key, stable, share)
 
 
-def _reader(run: tuple[str, int, int], memory: int, compact: Collection[str]) -> Iterator[list[bytes]]:
+def read_lines(run: tuple[str, int, int], memory: int = BLOCK_MEMORY,
+               compact: Collection[str] = ()) -> Iterator[list[bytes]]:
+    """A run ``(path, offset, length)`` as lists of lines, expanded if its file is one of
+    the ``compact`` ones (:func:`read_compact_lines`), else :func:`read_run`."""
     if run[0] in compact:
         return read_compact_lines(*run, memory=memory)
     return read_run(*run, memory=memory)

@@ -12,7 +12,7 @@ import shutil
 
 from streamkit import total_order
 from streamkit.errors import InputError, JobFailed
-from streamkit.extsort import read_compact_lines, read_run
+from streamkit.extsort import read_lines
 from streamkit.inputs import Split, local_file, plan_splits
 from streamkit.job import Attempt, Job
 from streamkit.spec import JobSpec
@@ -85,8 +85,8 @@ def sample_split_points(job: Job, splits: list[Split], run_tasks) -> tuple[list[
     def keys():  # every map output line's key, in turn (counted spills expanded)
         for result in results:
             for spill in result["spills"]:
-                read = read_compact_lines if spill["counted"] else read_run
-                for lines in read(spill["path"]):
+                compact = (spill["path"],) if spill["counted"] else ()
+                for lines in read_lines((spill["path"], 0, -1), compact=compact):
                     for line in lines:
                         yield order.key_of(line)
 
