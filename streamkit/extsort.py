@@ -49,6 +49,9 @@ DEFAULT_FAN_IN = 32
 COUNT_RATIO = 8
 #: ...judged first on this many lines.
 COUNT_SAMPLE = 1 << 16
+#: ``streamkit sort`` stops counting its input when more than all but one line in this
+#: many of its first COUNT_SAMPLE lines are distinct.
+DISTINCT_GIVE_UP = 16
 DEFAULT_MERGE_MEMORY = 64 << 20
 SORT_CHILDREN = 2  # buffers being sorted by forked children at once (parallel mode)
 #: Approximate bytes of memory per distinct line held in a Counter beyond its own length:
@@ -192,7 +195,11 @@ class ExternalSorter:
         self._total = order.comparator is None and order.nfields == 1 and not order.stable
         self._counts: Counter | None = Counter() if (
             self.parallel and count and self._total) else None
-        self._repetitive = True  # False once the Counter overflowed: skip count_sorted
+        self._repetitive = True  # False once counting stopped: skip count_sorted
+        # The blocks counted until COUNT_SAMPLE lines were seen: if nearly all of their
+        # lines are distinct, counting stops there and they go to the sorting children
+        # (counting all-distinct input only delays the children's start).
+        self._sampled: list[bytes] | None = [] if self._counts is not None else None
 
     def __enter__(self) -> "ExternalSorter":
         return self
@@ -201,7 +208,7 @@ class ExternalSorter:
         self.close()
 
     def close(self) -> None:
-        self._lines, self._blocks, self._counts = [], [], None
+        self._lines, self._blocks, self._counts, self._sampled = [], [], None, None
         for pid in self._sorting:
             try:
                 os.kill(pid, 9)  # SIGKILL
@@ -245,16 +252,28 @@ class ExternalSorter:
         n = block.count(b"\n")
         self.records += n
         counts = self._counts
-        if counts is not None:
-            lines = block.split(b"\n")
-            lines.pop()
-            counts.update(lines)
-            if len(counts) * (COUNTED_OVERHEAD + len(block) // max(n, 1)) > self.budget // 2:
-                path = self._new_run_path()
-                write_counted(path, sorted(counts, key=self.key), counts)
-                self.runs.append(path)
-                self._counts, self._repetitive = None, False
+        if counts is None:
+            self._buffer(block, n)
             return
+        lines = block.split(b"\n")
+        lines.pop()
+        counts.update(lines)
+        if len(counts) * (COUNTED_OVERHEAD + len(block) // max(n, 1)) > self.budget // 2:
+            path = self._new_run_path()
+            write_counted(path, sorted(counts, key=self.key), counts)
+            self.runs.append(path)
+            self._counts, self._repetitive, self._sampled = None, False, None
+        elif self._sampled is not None:
+            self._sampled.append(block)
+            if self.records >= COUNT_SAMPLE:
+                sampled, self._sampled = self._sampled, None
+                if len(counts) > self.records - self.records // DISTINCT_GIVE_UP:
+                    self._counts, self._repetitive = None, False
+                    for block in sampled:
+                        self._buffer(block, block.count(b"\n"))
+
+    def _buffer(self, block: bytes, n: int) -> None:
+        """Keep a block of ``n`` lines for a sorting child; spill once the buffer is full."""
         self._blocks.append(block)
         self._used += len(block) + LINE_OVERHEAD * n
         if self._used >= self._limit:
@@ -295,6 +314,9 @@ class ExternalSorter:
     def _sort_in_child(self, path: str) -> None:
         """Forked child: sort the buffer, write the run, exit (never returns)."""
         def sort() -> None:
+            if self.key is None and not (self._repetitive and self.count):
+                write_text_sorted(path, self._blocks)
+                return
             lines: list[bytes] = []
             for block in self._blocks:
                 more = block.split(b"\n")
@@ -326,9 +348,29 @@ class ExternalSorter:
 
     def sorted_blocks(self) -> Iterator[list[bytes]]:
         """Yield all records, sorted, as lists of lines; merges runs if any were spilled."""
+        return self._sorted(data=False)
+
+    def sorted_data(self) -> Iterator[bytes]:
+        """Yield all records, sorted, as ``\\n``-terminated bytes: counted lines are
+        repeated as bytes and a child's merged half is copied as read, with no line
+        object for either."""
+        return self._sorted(data=True)
+
+    def write_sorted(self, fd: int) -> None:
+        """Write all records, sorted, to ``fd`` from its offset (``streamkit sort``).  Into
+        a regular file the child merging the upper half writes its part in place while
+        this process writes the lower one: no copy of it afterwards."""
+        from streamkit.task import write_all
+
+        for data in self._sorted(data=True, fd=fd):
+            write_all(fd, data)
+
+    def _sorted(self, data: bool, fd: int | None = None) -> Iterator:
+        expanded = counted_bytes if data else expand
+        blocks_as = joined if data else iter
         if not self.runs and self._counts is not None:
             counts, self._counts = self._counts, None
-            yield from expand(sorted(counts, key=self.key), counts)
+            yield from expanded(sorted(counts, key=self.key), counts)
             return
         if not self.runs:
             lines, self._lines = self._lines, []
@@ -338,11 +380,10 @@ class ExternalSorter:
             self._blocks = []
             counted = self.count and count_sorted(lines, self.key, self.order.stable)
             if counted:
-                yield from expand(*counted)
+                yield from expanded(*counted)
                 return
             lines.sort(key=self.key)
-            for i in range(0, len(lines), BLOCK_LINES):
-                yield lines[i:i + BLOCK_LINES]
+            yield from blocks_as(lines[i:i + BLOCK_LINES] for i in range(0, len(lines), BLOCK_LINES))
             return
         self.spill()
         self._wait_for_children(keep=0)
@@ -350,40 +391,79 @@ class ExternalSorter:
                 self._total or self.order.stable or self.key is None):
             # Splitting at a key gives the same lines in the same order where ties are
             # identical lines (a total order) or keep run order (stable: a heap merge).
-            yield from self._merge_in_halves()
+            yield from self._merge_in_halves(data, fd)
             return
-        yield from merge_files([(p, 0, -1) for p in self.runs], self.key, self.fan_in,
-                               self._new_run_path, self.order.stable, owned=True,
-                               memory=self.budget)
+        yield from blocks_as(merge_files([(p, 0, -1) for p in self.runs], self.key, self.fan_in,
+                                         self._new_run_path, self.order.stable, owned=True,
+                                         memory=self.budget))
 
-    def _merge_in_halves(self) -> Iterator[list[bytes]]:
+    def _merge_in_halves(self, data: bool, fd: int | None = None) -> Iterator:
         """Merge on both cores: a forked child merges every run's part from a pivot key
-        on into a file while this process merges and yields the parts below it, then
-        yields the child's file.  Each merge gets half the budget."""
+        on while this process merges and yields the parts below it.  The child writes
+        into ``fd`` past where the lower part will end if ``fd`` is a regular file, else
+        into a file yielded after.  Each merge gets half the budget."""
         key = self.key
         sizes = [os.path.getsize(p) for p in self.runs]
         pivot = _pivot([line for p, n in zip(self.runs, sizes) for line in _samples(p, n)], key)
         cuts = [_first_at_or_above(p, n, pivot, key) for p, n in zip(self.runs, sizes)]
+        base = None if fd is None else _write_offset(fd)
         upper = self._new_run_path()
         pid = os.fork()
         if pid == 0:
             self._merge_in_child([(p, c, n - c) for p, c, n in zip(self.runs, cuts, sizes)],
-                                 upper, sum(sizes) - sum(cuts))
+                                 upper, sum(sizes) - sum(cuts),
+                                 None if base is None else (fd, base + sum(cuts)))
         self._sorting[pid] = upper
-        yield from merge_files([(p, 0, c) for p, c in zip(self.runs, cuts)], key, self.fan_in,
-                               self._new_run_path, self.order.stable, memory=self.budget // 2)
+        lower = merge_files([(p, 0, c) for p, c in zip(self.runs, cuts)], key, self.fan_in,
+                            self._new_run_path, self.order.stable, memory=self.budget // 2)
+        yield from joined(lower) if data else lower
         self._wait_for_children(keep=0)
-        yield from read_run(upper)
+        if base is not None:
+            os.lseek(fd, base + sum(sizes), os.SEEK_SET)  # past the child's part
+            return
+        yield from read_data(upper) if data else read_run(upper)
 
-    def _merge_in_child(self, runs: list[tuple[str, int, int]], path: str, nbytes: int) -> None:
-        """Forked child: merge ``runs`` into ``path``, exit (never returns)."""
+    def _merge_in_child(self, runs: list[tuple[str, int, int]], path: str, nbytes: int,
+                        at: tuple[int, int] | None = None) -> None:
+        """Forked child: merge ``runs`` into ``path``, or into file descriptor ``at[0]``
+        from offset ``at[1]``; exit (never returns).  Failures are reported in
+        ``path.error`` either way."""
         def merge() -> None:
+            blocks = joined(merge_files(runs, self.key, self.fan_in, self._new_run_path,
+                                        self.order.stable, memory=self.budget // 2))
+            if at is not None:
+                fd, offset = at
+                for data in blocks:
+                    offset = pwrite_all(fd, data, offset)
+                return
             with disk_errors(path, nbytes), open(path, "wb") as out:
-                for lines in merge_files(runs, self.key, self.fan_in, self._new_run_path,
-                                         self.order.stable, memory=self.budget // 2):
-                    out.write(b"\n".join(lines) + b"\n")
+                for data in blocks:
+                    out.write(data)
 
         _child(path, merge)
+
+
+def _write_offset(fd: int) -> int | None:
+    """Where the next write to ``fd`` lands, if it is a regular file written at its
+    offset (not O_APPEND, which would put any ``pwrite`` at the end); else None."""
+    import fcntl
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+            return None
+        return os.lseek(fd, 0, os.SEEK_CUR)
+    except OSError:
+        return None
+
+
+def pwrite_all(fd: int, data: bytes, offset: int) -> int:
+    """``os.pwrite`` all of ``data`` at ``offset``; return the offset after it."""
+    view = memoryview(data)
+    while view:
+        n = os.pwrite(fd, view, offset)
+        view, offset = view[n:], offset + n
+    return offset
 
 
 def _child(path: str, body: Callable[[], None]) -> None:
@@ -498,6 +578,19 @@ def merge_files(runs: list[tuple[str, int, int]], key, fan_in: int,
         runs = merged
     share = block_memory(memory, len(runs))
     yield from merge_blocks([read_lines(r, share, compact) for r in runs], key, stable, share)
+
+
+def joined(blocks: Iterable[list[bytes]]) -> Iterator[bytes]:
+    """Lists of lines as ``\\n``-terminated bytes, one piece per list."""
+    for lines in blocks:
+        yield b"\n".join(lines) + b"\n"
+
+
+def read_data(path: str, size: int = 1 << 20) -> Iterator[bytes]:
+    """A file's bytes as read, ``size`` at a time."""
+    with open(path, "rb") as f:
+        while chunk := f.read(size):
+            yield chunk
 
 
 def read_lines(run: tuple[str, int, int], memory: int = BLOCK_MEMORY,
@@ -632,6 +725,21 @@ def write_counted(path: str, distinct: list[bytes], counts: Counter) -> None:
             open(path, "wb") as out:
         for data in counted_bytes(distinct, counts):
             out.write(data)
+
+
+def write_text_sorted(path: str, blocks: list[bytes]) -> None:
+    """Sort the lines of ``blocks`` whole and write them to ``path`` as a run.
+
+    They are sorted as latin-1 text, which orders exactly as the bytes do (byte ``b`` is
+    code point ``b``) and compares ~15 % faster: ``list.sort`` compares such strings
+    with a bare ``memcmp``, bytes through their type's rich comparison.
+    """
+    lines = b"".join(blocks).decode("latin-1").split("\n")
+    lines.pop()
+    lines.sort()
+    with disk_errors(path, lambda: sum(map(len, blocks))), open(path, "wb") as out:
+        for i in range(0, len(lines), 65536):
+            out.write(("\n".join(lines[i:i + 65536]) + "\n").encode("latin-1"))
 
 
 def write_run(path: str, lines: list[bytes]) -> None:
@@ -807,17 +915,3 @@ def merge_blocks(runs: list[Iterator[list[bytes]]], key=None,
         if not all(heads):
             sources = [s for s, h in zip(sources, heads) if h]
             heads = [h for h in heads if h]
-
-
-def sort_stream(blocks: Iterable[bytes], order: Order, budget: int,
-                tmpdir: str | None = None, fan_in: int = DEFAULT_FAN_IN,
-                parallel: bool = False) -> Iterator[list[bytes]]:
-    """Sort ``\\n``-terminated record blocks; yield sorted lists of records.
-
-    Memory stays near ``budget`` (plus one block per run while merging); spilled runs
-    live in a private directory under ``tmpdir`` that is removed however this ends.
-    """
-    with ExternalSorter(order, budget, tmpdir, fan_in, parallel) as sorter:
-        for block in blocks:
-            sorter.add(block)
-        yield from sorter.sorted_blocks()

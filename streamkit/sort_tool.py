@@ -13,7 +13,7 @@ from typing import BinaryIO, Iterator
 
 from streamkit import keycompare, keyfields
 from streamkit.errors import UsageError, StreamkitError
-from streamkit.extsort import DEFAULT_FAN_IN, Order, sort_stream
+from streamkit.extsort import DEFAULT_FAN_IN, ExternalSorter, Order
 from streamkit.records import LineReader
 
 _SIZE = re.compile(r"^(\d+)([bkmgt%]?)$", re.IGNORECASE)
@@ -101,15 +101,14 @@ def record_blocks(inputs: list[str], stdin: BinaryIO) -> Iterator[bytes]:
                 stream.close()
 
 
-def sort_to(opts: SortOptions, stdin: BinaryIO, out: BinaryIO) -> int:
-    """Sort ``opts.inputs`` to ``out``; return the number of records written."""
-    order = opts.order()
-    written = 0
-    for lines in sort_stream(record_blocks(opts.inputs, stdin), order, opts.buffer_size,
-                             opts.tmpdir, opts.fan_in, parallel=True):
-        out.write(b"\n".join(lines) + b"\n")
-        written += len(lines)
-    return written
+def sort_to(opts: SortOptions, stdin: BinaryIO, out: BinaryIO) -> None:
+    """Sort ``opts.inputs`` to ``out`` (written through its file descriptor)."""
+    out.flush()
+    with ExternalSorter(opts.order(), opts.buffer_size, opts.tmpdir, opts.fan_in,
+                        parallel=True) as sorter:
+        for block in record_blocks(opts.inputs, stdin):
+            sorter.add(block)
+        sorter.write_sorted(out.fileno())
 
 
 def first_disorder(opts: SortOptions, stdin: BinaryIO) -> tuple[str, int, bytes] | None:

@@ -6,7 +6,7 @@ from itertools import chain
 from hypothesis import given, settings, strategies as st
 
 from streamkit import keycompare
-from streamkit.extsort import ExternalSorter, Order, merge_blocks, sort_stream
+from streamkit.extsort import ExternalSorter, Order, merge_blocks
 from streamkit.records import key_of
 
 LINE = st.lists(st.sampled_from([b"a", b"b", b"\t", b"\x00", b"\x01", b"\xff", b"z", b"."]),
@@ -18,8 +18,16 @@ def blocks_of(lines, per=3):
         yield b"".join(l + b"\n" for l in lines[i:i + per])
 
 
+def sort_stream(blocks, order, budget, tmpdir=None, fan_in=16):
+    with ExternalSorter(order, budget, tmpdir, fan_in) as sorter:
+        for block in blocks:
+            sorter.add(block)
+        yield from sorter.sorted_data()
+
+
 def sort_all(lines, order, budget=1 << 20, fan_in=16, tmpdir=None):
-    return list(chain.from_iterable(sort_stream(blocks_of(lines), order, budget, tmpdir, fan_in)))
+    data = b"".join(sort_stream(blocks_of(lines), order, budget, tmpdir, fan_in))
+    return data.split(b"\n")[:-1]
 
 
 def keys(lines, sep=b"\t", n=1):
@@ -197,3 +205,29 @@ def test_counting_gives_up_past_the_sample_and_counts_every_line():
     lines = [b"%d\t1" % (i % 997) for i in range(300000)]
     distinct, counts = count_sorted(lines, None, False)
     assert counts == Counter(lines) and distinct == sorted(set(lines))
+
+
+def test_parallel_stops_counting_input_whose_sample_is_all_distinct(tmp_path):
+    from streamkit.extsort import COUNT_SAMPLE
+    distinct = [b"%07d\tv" % ((i * 7919) % 100000) for i in range(100000)]
+    repeats = [b"%07d\tv" % ((i * 7919) % 40000) for i in range(100000)]  # 40,000 keys
+    with ExternalSorter(Order(), 64 << 20, str(tmp_path), parallel=True) as sorter:
+        for block in blocks_of(distinct[:COUNT_SAMPLE - 500], 500):
+            sorter.add(block)
+        assert sorter._counts is not None                # undecided before the sample ends
+        for block in blocks_of(distinct[COUNT_SAMPLE - 500:], 500):
+            sorter.add(block)
+        assert sorter._counts is None and sorter.runs == []   # blocks kept for children
+        assert sum(b.count(b"\n") for b in sorter._blocks) == len(distinct)
+        assert list(chain.from_iterable(sorter.sorted_blocks())) == sorted(distinct)
+    out, runs, sorter = parallel_sort(repeats, Order(), 64 << 20, str(tmp_path))
+    assert runs == 0 and out == sorted(repeats)
+
+
+def test_parallel_children_sort_lines_as_latin1_in_byte_order(tmp_path):
+    rng = __import__("random").Random(5)
+    alphabet = [bytes([b]) for b in range(256) if b not in (9, 10) and b > 8] + [b"\t"]
+    lines = [b"".join(rng.choices(alphabet, k=rng.randrange(6))) for _ in range(20000)]
+    out, runs, sorter = parallel_sort(lines, Order(), 1 << 18, str(tmp_path), count=False)
+    assert runs > 1 and sorter.by_line
+    assert out == sorted(lines)

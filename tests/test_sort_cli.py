@@ -134,3 +134,45 @@ def test_disk_full_in_a_forked_spill_is_one_line(tmp_path):
     assert proc.returncode == 1
     assert proc.stderr.count(b"\n") == 1 and b"File too large" in proc.stderr
     assert os.listdir(tmp_path / "t") == []
+
+
+def distinct_lines(n=120000, seed=4) -> bytes:
+    rng = random.Random(seed)
+    return b"".join(b"%012d\t%d\n" % (rng.randrange(10 ** 12), i % 7) for i in range(n))
+
+
+@pytest.mark.parametrize("redirect", ["> out", ">> out", "| cat > out"])
+def test_sorted_halves_land_in_place_between_other_writes(tmp_path, redirect):
+    # Distinct keys spilled in many runs: the last merge runs in two processes, the upper
+    # half written straight into a regular output file (not one opened for appending).
+    data = distinct_lines()
+    (tmp_path / "in").write_bytes(data)
+    (tmp_path / "out").write_bytes(b"before\n")
+    (tmp_path / "t").mkdir()
+    sort = f"{sys.executable} -m streamkit sort -S 1M -T t in"
+    proc = subprocess.run(["bash", "-c", f"set -e; {{ echo head; {sort}; echo tail; }} {redirect}"],
+                          cwd=tmp_path, capture_output=True,
+                          env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__))))
+    assert proc.returncode == 0 and proc.stderr == b""
+    kept = b"before\n" if redirect.startswith(">>") else b""
+    expected = b"".join(sorted(data.splitlines(keepends=True)))
+    assert (tmp_path / "out").read_bytes() == kept + b"head\n" + expected + b"tail\n"
+    assert os.listdir(tmp_path / "t") == []
+
+
+def test_disk_full_while_a_merging_child_writes_the_output_is_one_line(tmp_path):
+    import resource
+    data = distinct_lines()
+    (tmp_path / "in").write_bytes(data)
+    (tmp_path / "t").mkdir()
+
+    def limit():  # runs (~250 KB) fit, the sorted output (~2 MB) does not
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+
+    with open(tmp_path / "out", "wb") as out:
+        proc = subprocess.run([sys.executable, "-m", "streamkit", "sort", "-S", "1M", "-T", "t", "in"],
+                              cwd=tmp_path, stdout=out, stderr=subprocess.PIPE, preexec_fn=limit,
+                              env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(__file__))))
+    assert proc.returncode == 1
+    assert proc.stderr.count(b"\n") == 1 and b"File too large" in proc.stderr, proc.stderr
+    assert os.listdir(tmp_path / "t") == []
