@@ -215,7 +215,10 @@ class ExternalSorter:
             except OSError:
                 pass
         for pid in list(self._sorting):
-            os.waitpid(pid, 0)
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:  # reaped by a waitpid that a signal then cut short
+                pass
         self._sorting.clear()
         if self._tmpdir is not None:
             shutil.rmtree(self._tmpdir, ignore_errors=True)

@@ -13,7 +13,7 @@ import shutil
 from streamkit import total_order
 from streamkit.errors import InputError, JobFailed
 from streamkit.extsort import read_lines
-from streamkit.inputs import Split, local_file, plan_splits
+from streamkit.inputs import Split, local_file, plan_splits, plan_tapered_splits
 from streamkit.job import Attempt, Job
 from streamkit.spec import JobSpec
 
@@ -107,12 +107,13 @@ def _plan(spec: JobSpec, files, workers: int) -> list[Split]:
 
     Streaming's ``mapred.FileInputFormat.getSplits`` with the local runner's map-count hint
     of 1: size = max(minsize, min(total, ``fs.local.block.size``)), 1.1 slop; it never
-    reads ``split.maxsize``.  By default streamkit cuts max(1 MiB, total / (2 x workers))
-    instead, so that every core has work (README, "differs on purpose").
+    reads ``split.maxsize``.  By default streamkit cuts tapering splits of at least 1 MiB
+    instead (``plan_tapered_splits``), so that every core has work until the map phase
+    ends (README, "differs on purpose").
     """
     if any(key in spec.conf for key in OLD_API_SPLIT_KEYS):
         return plan_splits(files, 1, spec.split_min_size, spec.local_block_size)
-    return plan_splits(files, max(2, 2 * workers), 1 << 20)
+    return plan_tapered_splits(files, workers, 1 << 20)
 
 
 def _check_key_types(spec: JobSpec, splits: list[Split]) -> None:

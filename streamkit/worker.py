@@ -33,7 +33,8 @@ FRAMEWORK = "Map-Reduce Framework"
 STREAMING_BUFFER = 128 * 1024  # PipeMapRed's BUFFER_SIZE for the script's stdin
 KERNEL_PIPE = 64 * 1024  # the default pipe Hadoop writes the script's stdin into
 SMALL_READ = 64 * 1024       # a read shorter than this means the script writes in dribs
-TRICKLE_WAIT = 0.002         # seconds to let such output accumulate (pipe is 1 MiB)
+TRICKLE_WAIT = 0.002         # seconds to let such output accumulate at first (pipe is 1 MiB)...
+MAX_TRICKLE_WAIT = 0.010     # ...and at most, as long as reads stay small
 ORPHAN_GRACE = 2.0  # seconds a finished command's leftovers may hold its stdout open
 
 
@@ -143,22 +144,31 @@ def pump(proc: StreamProcess, feeder: Feeder, sink: Callable[[bytes], None],
     fd = proc.stdout_fd
     poller = select.poll()
     poller.register(fd, select.POLLIN | select.POLLHUP)
+    # Read into one buffer and copy out what came: a 1 MiB os.read that returns a few KB
+    # costs an mmap, an mremap and an munmap each time.
+    buf = bytearray(PIPE_SIZE)
+    view = memoryview(buf)
+    wait = TRICKLE_WAIT
     feeder.start()
     last_output = time.monotonic()
     try:
         while True:
             if poller.poll(1000):
-                chunk = os.read(fd, 1 << 20)
-                if not chunk:
+                n = os.readv(fd, [buf])
+                if not n:
                     break
                 last_output = time.monotonic()
-                block = reader.feed(chunk)
+                block = reader.feed(bytes(view[:n]))
                 if block:
                     sink(block)
-                if len(chunk) < SMALL_READ:
-                    # An unbuffered script (print per line, PYTHONUNBUFFERED) trickles
-                    # output; let it pile up in the pipe rather than wake per line.
-                    time.sleep(TRICKLE_WAIT)
+                if n < SMALL_READ:
+                    # A script that prints line by line (through an 8 KiB buffer, or none)
+                    # trickles output; let it pile up in the pipe rather than wake for
+                    # every write, waiting longer while reads stay small.
+                    time.sleep(wait)
+                    wait = min(wait * 2, MAX_TRICKLE_WAIT)
+                elif n > PIPE_SIZE // 4:
+                    wait = max(wait / 2, TRICKLE_WAIT)
                 continue
             now = time.monotonic()
             idle = now - max(last_output, proc.stderr.last_activity)

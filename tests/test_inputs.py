@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from streamkit.errors import InputError
-from streamkit.inputs import InputFile, Split, expand_inputs, open_input, plan_splits, read_split
+from streamkit.inputs import (InputFile, Split, expand_inputs, open_input, plan_splits,
+                              plan_tapered_splits, read_split)
 from streamkit.records import iter_records
 
 BOM = b"\xef\xbb\xbf"
@@ -185,6 +186,30 @@ def test_goal_size_is_over_all_files_and_indexes_run_on():
     splits = plan_splits([a, b, z], 3, min_split_size=1)  # goal = 350 // 3 = 116
     assert [(s.file, s.start, s.length, s.index) for s in splits] == [
         (a, 0, 116, 0), (a, 116, 116, 1), (a, 232, 68, 2), (b, 0, -1, 3), (z, 0, -1, 4)]
+
+
+def test_default_splits_taper_so_cores_finish_together():
+    big = InputFile("/big", 1600)
+    splits = plan_tapered_splits([big], 2, min_split_size=1)
+    assert [(s.start, s.length) for s in splits] == [
+        (0, 400), (400, 400), (800, 200), (1000, 200), (1200, 100), (1300, 100), (1400, 100),
+        (1500, 100)]
+    # several files: each covered exactly once, a tail within the slop joins its split,
+    # unsplittable and empty files whole; indexes run on
+    a, gz, empty, b = InputFile("/a", 1000), InputFile("/b.gz", 70), InputFile("/e", 0), \
+        InputFile("/c", 650)
+    splits = plan_tapered_splits([a, gz, empty, b], 2, min_split_size=1)
+    assert [s.index for s in splits] == list(range(len(splits)))
+    for f in (a, b):
+        mine = [s for s in splits if s.file is f]
+        assert mine[0].start == 0 and sum(s.length for s in mine) == f.size
+        assert all(x.start + x.length == y.start for x, y in zip(mine, mine[1:]))
+    assert [(s.start, s.length) for s in splits if s.file in (gz, empty)] == [(0, -1), (0, 0)]
+    assert max(s.length for s in splits) == 1720 // 4
+    # never below the minimum size; one worker still gets more than one split
+    assert [s.length for s in plan_tapered_splits([big], 8, min_split_size=300)] == [
+        300, 300, 300, 300, 300, 100]
+    assert len(plan_tapered_splits([big], 1, min_split_size=1)) == 4
 
 
 def test_input_file_properties():
