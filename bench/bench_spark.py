@@ -23,7 +23,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from bench_run import MAPPER, REDUCER, input_file, run_pipeline  # noqa: E402
+from bench_run import MAPPER, PYTHON3, REDUCER, input_file, run_pipeline  # noqa: E402
 
 PIPE_JOB = os.path.join(common.BENCH, 'pyspark_pipe_job.py')
 
@@ -37,7 +37,7 @@ def bench_size(records, tmp):
     data = input_file(records, 1)
     common.warm_cache(data)
     job = ['-D', 'mapreduce.job.reduces=2', '-file', MAPPER, '-file', REDUCER, '-input', data,
-           '-mapper', 'python3 a_mapper.py', '-reducer', 'python3 a_reducer.py']
+           '-mapper', PYTHON3 + ' a_mapper.py', '-reducer', PYTHON3 + ' a_reducer.py']
     rows = {}
     out = os.path.join(tmp, 'run')
     rows['streamkit run'] = common.measure([common.STREAMKIT, 'run', *job, '-output', out], cwd=tmp)
@@ -50,7 +50,7 @@ def bench_size(records, tmp):
         job_s = json.load(f)['phases']['spark']['wall_s']
     out = os.path.join(tmp, 'pipe')
     rows['pyspark textFile/pipe/sortByKey'] = common.measure(
-        [sys.executable, PIPE_JOB, data, out, MAPPER, REDUCER, '2'], cwd=tmp)
+        [sys.executable, PIPE_JOB, data, out, MAPPER, REDUCER, '2', PYTHON3], cwd=tmp)
     rows['Unix pipeline'] = run_pipeline(data, tmp)[0]
     for name in ('run', 'spark', 'pipe'):
         shutil.rmtree(os.path.join(tmp, name), ignore_errors=True)

@@ -97,6 +97,8 @@ def sample_split_points(job: Job, splits: list[Split], run_tasks) -> tuple[list[
                     "split_points": len(points)}
 
 
+#: the smallest tapering split: Hadoop's local block size (``fs.local.block.size``)
+TAPER_MIN = 32 << 20
 #: keys that make streamkit cut splits exactly as Hadoop's old-API FileInputFormat does
 OLD_API_SPLIT_KEYS = ("mapreduce.input.fileinputformat.split.minsize", "fs.local.block.size",
                       "mapreduce.job.maps", "mapreduce.input.fileinputformat.split.maxsize")
@@ -107,13 +109,19 @@ def _plan(spec: JobSpec, files, workers: int) -> list[Split]:
 
     Streaming's ``mapred.FileInputFormat.getSplits`` with the local runner's map-count hint
     of 1: size = max(minsize, min(total, ``fs.local.block.size``)), 1.1 slop; it never
-    reads ``split.maxsize``.  By default streamkit cuts tapering splits of at least 1 MiB
-    instead (``plan_tapered_splits``), so that every core has work until the map phase
-    ends (README, "differs on purpose").
+    reads ``split.maxsize``.  By default streamkit cuts splits so that every core has work
+    until the map phase ends (README, "differs on purpose"): tapering ones of at least
+    TAPER_MIN (``plan_tapered_splits``) with several workers, where that gives each worker
+    two or more; else two of max(1 MiB, total / (2 x workers)) per worker, as a task's
+    start-up would cost more than a shorter tail saves.
     """
     if any(key in spec.conf for key in OLD_API_SPLIT_KEYS):
         return plan_splits(files, 1, spec.split_min_size, spec.local_block_size)
-    return plan_tapered_splits(files, workers, 1 << 20)
+    if workers > 1:
+        splits = plan_tapered_splits(files, workers, TAPER_MIN)
+        if len(splits) >= 2 * workers:
+            return splits
+    return plan_splits(files, max(2, 2 * workers), 1 << 20)
 
 
 def _check_key_types(spec: JobSpec, splits: list[Split]) -> None:

@@ -421,3 +421,18 @@ def test_file_that_changes_size_after_planning(tmp_path):
     assert b"".join(read_split(split)) == b"a\nb\nc\n"     # one line past the planned end
     path.write_bytes(b"a\n")
     assert b"".join(read_split(split)) == b"a\n"
+
+
+def test_job_splits_taper_only_where_each_worker_gets_two_or_more():
+    from streamkit import hadoop_args
+    from streamkit.planning import TAPER_MIN, job_splits
+    spec = hadoop_args.parse(["-input", "x", "-output", "y", "-mapper", "cat"])
+    big, small = InputFile("/big", 16 * TAPER_MIN), InputFile("/small", 3 * TAPER_MIN)
+    assert [s.length for s in job_splits(spec, [big], 2)] == [
+        4 * TAPER_MIN, 4 * TAPER_MIN, 2 * TAPER_MIN, 2 * TAPER_MIN] + [TAPER_MIN] * 4
+    # too small to taper (three splits for two workers), or one worker: two equal per worker
+    assert [s.length for s in job_splits(spec, [small], 2)] == [3 * TAPER_MIN // 4] * 4
+    assert [s.length for s in job_splits(spec, [big], 1)] == [8 * TAPER_MIN] * 2
+    # a Hadoop split key set: Hadoop's rule (32 MiB local blocks), never tapering
+    spec = hadoop_args.parse(["-D", "mapreduce.job.maps=3", "-input", "x", "-output", "y"])
+    assert {s.length for s in job_splits(spec, [big], 2)} == {32 << 20}
