@@ -292,14 +292,15 @@ def plan_tapered_splits(files: list[InputFile], workers: int,
 
 def tapered_sizes(total: int, workers: int, min_size: int) -> list[int]:
     """Split sizes for :func:`plan_tapered_splits`: ``workers`` of total/(2 workers), then
-    of total/(4 workers), then twice ``workers`` of total/(8 workers) (factoring).
+    twice ``workers`` of total/(4 workers): half the job in one split per worker, the
+    other half in small ones that the worker done first takes more of.
 
-    >>> [s * 16 // 1600 for s in tapered_sizes(1600, 2, 1)]
-    [4, 4, 2, 2, 1, 1, 1, 1]
+    >>> [s * 8 // 1600 for s in tapered_sizes(1600, 2, 1)]
+    [2, 2, 1, 1, 1, 1]
     """
     workers = max(1, workers)
     sizes = []
-    for share, count in ((2, workers), (4, workers), (8, 2 * workers)):
+    for share, count in ((2, workers), (4, 2 * workers)):
         sizes += [max(min_size, total // (share * workers))] * count
     return sizes
 

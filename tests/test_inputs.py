@@ -192,8 +192,7 @@ def test_default_splits_taper_so_cores_finish_together():
     big = InputFile("/big", 1600)
     splits = plan_tapered_splits([big], 2, min_split_size=1)
     assert [(s.start, s.length) for s in splits] == [
-        (0, 400), (400, 400), (800, 200), (1000, 200), (1200, 100), (1300, 100), (1400, 100),
-        (1500, 100)]
+        (0, 400), (400, 400), (800, 200), (1000, 200), (1200, 200), (1400, 200)]
     # several files: each covered exactly once, a tail within the slop joins its split,
     # unsplittable and empty files whole; indexes run on
     a, gz, empty, b = InputFile("/a", 1000), InputFile("/b.gz", 70), InputFile("/e", 0), \
@@ -209,7 +208,7 @@ def test_default_splits_taper_so_cores_finish_together():
     # never below the minimum size; one worker still gets more than one split
     assert [s.length for s in plan_tapered_splits([big], 8, min_split_size=300)] == [
         300, 300, 300, 300, 300, 100]
-    assert len(plan_tapered_splits([big], 1, min_split_size=1)) == 4
+    assert len(plan_tapered_splits([big], 1, min_split_size=1)) == 3
 
 
 def test_input_file_properties():
@@ -428,8 +427,9 @@ def test_job_splits_taper_only_where_each_worker_gets_two_or_more():
     from streamkit.planning import TAPER_MIN, job_splits
     spec = hadoop_args.parse(["-input", "x", "-output", "y", "-mapper", "cat"])
     big, small = InputFile("/big", 16 * TAPER_MIN), InputFile("/small", 3 * TAPER_MIN)
-    assert [s.length for s in job_splits(spec, [big], 2)] == [
-        4 * TAPER_MIN, 4 * TAPER_MIN, 2 * TAPER_MIN, 2 * TAPER_MIN] + [TAPER_MIN] * 4
+    assert [s.length for s in job_splits(spec, [big], 2)] == [4 * TAPER_MIN] * 2 + [2 * TAPER_MIN] * 4
+    tapered = job_splits(spec, [InputFile("/b", 5 * TAPER_MIN)], 2)   # floored at TAPER_MIN
+    assert [s.length for s in tapered] == [TAPER_MIN * 5 // 4] * 2 + [TAPER_MIN] * 2 + [TAPER_MIN // 2]
     # too small to taper (three splits for two workers), or one worker: two equal per worker
     assert [s.length for s in job_splits(spec, [small], 2)] == [3 * TAPER_MIN // 4] * 4
     assert [s.length for s in job_splits(spec, [big], 1)] == [8 * TAPER_MIN] * 2
