@@ -272,8 +272,8 @@ class ExternalSorter:
                 sampled, self._sampled = self._sampled, None
                 if len(counts) > self.records - self.records // DISTINCT_GIVE_UP:
                     self._counts, self._repetitive = None, False
-                    for block in sampled:
-                        self._buffer(block, block.count(b"\n"))
+                    for kept in sampled:
+                        self._buffer(kept, kept.count(b"\n"))
 
     def _buffer(self, block: bytes, n: int) -> None:
         """Keep a block of ``n`` lines for a sorting child; spill once the buffer is full."""

@@ -265,10 +265,10 @@ def plan_splits(files: list[InputFile], target_splits: int,
 
 def plan_tapered_splits(files: list[InputFile], workers: int,
                         min_split_size: int = 1 << 20) -> list[Split]:
-    """Default splits: batches of ``workers`` splits, each batch half the size of the one
-    before (1/4, 1/8, 1/16, 1/16 of the job with two workers), so that the cores run out
-    of map work together: a core that finishes early waits for a short last task, not for
-    a quarter of the job.  Sizes never go below ``min_split_size``; a file's tail up to
+    """Default splits in the sizes :func:`tapered_sizes` gives (1/4, 1/4, then four of 1/8
+    of the job with two workers), so that the cores run out of map work together: a core
+    that finishes early takes more of the small splits instead of waiting for another's
+    big last one.  Sizes never go below ``min_split_size``; a file's tail up to
     ``SPLIT_SLOP`` of a split joins it, as in ``FileInputFormat``.
     """
     sizes = iter(tapered_sizes(sum(f.size or 0 for f in files), workers, min_split_size))

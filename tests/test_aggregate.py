@@ -67,11 +67,13 @@ def test_three_reducers_partition_on_the_typed_key(tmp_path, script, run):
 
     Small spills (--memory 256K) make several combiner outputs per word, which the
     reducer adds up again; the totals must still be the plain word counts.  A word of
-    its own on every line keeps the output from fitting the budget once counted.
+    its own on every line keeps the output from fitting the budget once counted, and
+    ~2.4 MB of map output is more than two reads of the mapper's 1 MiB pipe: at least
+    two spills however the output arrives.
     """
     vocab = [b"w%d" % i for i in range(40)]
     data = b"".join(b" ".join(vocab[(i * 7 + j) % 40] for j in range(i % 5 + 1)) + b" u%d\n" % i
-                    for i in range(6000))
+                    for i in range(30000))
     (tmp_path / "in.txt").write_bytes(data)
     script("m.py", WC_MAP)
     res = run("-D", "mapreduce.job.reduces=3", "-input", "in.txt", "-output", "out",
