@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import os
 import re
+import resource
 import shutil
 import signal
 import stat
@@ -315,6 +316,93 @@ def pipe_unread(fd: int) -> int:
         return struct.unpack("i", fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"))[0]
     except OSError:
         return 0
+
+
+def pipe_capacity(fd: int) -> int:
+    """A pipe's size in bytes (Linux ``F_GETPIPE_SZ``); 0 where that cannot be told."""
+    try:
+        return fcntl.fcntl(fd, getattr(fcntl, "F_GETPIPE_SZ", 1032))
+    except OSError:
+        return 0
+
+
+MIN_PAUSE, FIRST_PAUSE, MAX_PAUSE = 0.0005, 0.001, 0.010  # seconds a full stdin is let drain
+WAKE_SAMPLE = 4 << 20  # bytes written blocking before judging how the reader reads
+SMALL_WAKE = 64 << 10  # fewer bytes than this per wake-up of the writer: pace it
+
+
+class PipeWriter:
+    """Write a command's stdin so that its feeder wakes once per half pipe, not per page.
+
+    The kernel wakes a writer blocked on a full pipe as soon as the reader frees a page,
+    so a script reading 8 KiB at a time (``for line in sys.stdin``) wakes its feeder for
+    every 8 KiB it reads, each wake-up a cross-CPU interrupt that costs both sides
+    (``bench/bench_feed.py``: feeding the classic MalStone mapper, paced writes take 0.74x
+    the CPU and 0.84x the wall of blocking ones).  Writes block at
+    first; if the writer is woken more than once per SMALL_WAKE bytes, the pipe turns
+    non-blocking and, when full, the writer sleeps until about half of it is free, the
+    sleep doubling while the reader is slower and halving when it found the pipe drained.
+    A script that reads big blocks keeps the blocking writes: it never waits for a sleep.
+    Only a 1 MiB pipe on Linux is paced.
+    """
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.half = pipe_capacity(fd) // 2
+        self.pause = FIRST_PAUSE
+        self._sample = (self.half * 2 >= PIPE_SIZE and hasattr(resource, "RUSAGE_THREAD"))
+        self._bytes = 0
+        self._wakes = self._switches() if self._sample else 0
+
+    @staticmethod
+    def _switches() -> int:
+        return resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
+
+    def _judge(self, n: int) -> None:
+        """After ``n`` more bytes written blocking: pace the pipe if the reader reads small."""
+        self._bytes += n
+        if self._bytes >= WAKE_SAMPLE:
+            self._sample = False
+            if self._bytes < (self._switches() - self._wakes) * SMALL_WAKE:
+                os.set_blocking(self.fd, False)
+
+    def write(self, data: bytes) -> None:
+        """Write all of ``data`` (BrokenPipeError once the reader is gone)."""
+        view = memoryview(data)
+        while view:
+            try:
+                n = os.write(self.fd, view)
+            except BlockingIOError:
+                self.wait_for_room()
+                continue
+            view = view[n:]
+            if self._sample:
+                self._judge(n)
+
+    def sendfile(self, src: int, offset: int, count: int) -> int:
+        """One ``os.sendfile`` of up to ``count`` bytes of ``src`` into the pipe, after
+        waiting for room if it is full; returns how many it moved (0: end of file)."""
+        while True:
+            try:
+                n = os.sendfile(self.fd, src, offset, count)
+            except BlockingIOError:
+                self.wait_for_room()
+                continue
+            if self._sample:
+                self._judge(n)
+            return n
+
+    def wait_for_room(self) -> None:
+        """Sleep until at most half of the pipe is unread, or for MAX_PAUSE at a time while
+        the reader does not read (the next write tells whether it is gone)."""
+        while True:
+            time.sleep(self.pause)
+            unread = pipe_unread(self.fd)
+            if not unread:
+                self.pause = max(self.pause / 2, MIN_PAUSE)
+            if unread <= self.half or self.pause >= MAX_PAUSE:
+                return
+            self.pause = min(self.pause * 2, MAX_PAUSE)
 
 
 def write_all(fd: int, data: bytes) -> None:

@@ -27,7 +27,7 @@ from streamkit.inputs import read_split, read_split_keyed, split_pieces
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
 from streamkit.records import LineReader, split_key_value
-from streamkit.task import PIPE_SIZE, Counters, StreamProcess, TaskError, write_all
+from streamkit.task import PIPE_SIZE, Counters, PipeWriter, StreamProcess, TaskError
 
 FRAMEWORK = "Map-Reduce Framework"
 STREAMING_BUFFER = 128 * 1024  # PipeMapRed's BUFFER_SIZE for the script's stdin
@@ -38,19 +38,19 @@ MAX_TRICKLE_WAIT = 0.010     # ...and at most, as long as reads stay small
 ORPHAN_GRACE = 2.0  # seconds a finished command's leftovers may hold its stdout open
 
 
-def send_all(out: int, src: int, offset: int, length: int) -> None:
+def send_all(out: PipeWriter, src: int, offset: int, length: int) -> None:
     """``os.sendfile`` until ``length`` bytes of ``src`` from ``offset`` are in ``out``: the
     kernel moves them from the page cache into the pipe, Python never holds them.  A file
     system that cannot splice (EINVAL) gets them copied through Python instead."""
     while length:
         try:
-            n = os.sendfile(out, src, offset, length)
+            n = out.sendfile(src, offset, length)
         except OSError as err:
             if err.errno not in (errno.EINVAL, errno.ENOSYS):
                 raise
             data = os.pread(src, min(length, 1 << 20), offset)
             n = len(data)
-            write_all(out, data)
+            out.write(data)
         if not n:  # the file lost those bytes after they were counted
             raise InputError(f"an input file shrank while a map task read it (at byte {offset}); "
                              "do not rewrite inputs while a job runs")
@@ -78,7 +78,7 @@ class Feeder(threading.Thread):
         self.error: BaseException | None = None
 
     def run(self) -> None:
-        fd = self.proc.stdin_fd
+        out = PipeWriter(self.proc.stdin_fd)  # here: it watches this thread's wake-ups
         broken = False
         try:
             for block in self.blocks:
@@ -92,10 +92,10 @@ class Feeder(threading.Thread):
                 if not broken:
                     try:
                         if ranged:
-                            send_all(fd, src, offset, size)
+                            send_all(out, src, offset, size)
                             self.sent_bytes += size
                         else:
-                            write_all(fd, block)
+                            out.write(block)
                         written = self.written
                         written.append((self.total_bytes, self.total_records))
                         while written[1][0] <= self.total_bytes - PIPE_SIZE:

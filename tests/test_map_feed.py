@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from streamkit import inputs
 from streamkit.errors import InputError
 from streamkit.inputs import InputFile, Split, plan_splits, read_split, split_pieces
+from streamkit.task import PipeWriter
 from streamkit.worker import send_all
 
 BOM = b"\xef\xbb\xbf"
@@ -127,7 +128,7 @@ def test_send_all_copies_where_sendfile_cannot_and_stops_at_a_shrunk_file(tmp_pa
         (tmp_path / "ten").write_bytes(b"0123456789")
         src = os.open(tmp_path / "ten", os.O_RDONLY)
         with pytest.raises(InputError, match="shrank while a map task read it"):
-            send_all(w, src, 5, 10)  # 5 bytes are there, then none
+            send_all(PipeWriter(w), src, 5, 10)  # 5 bytes are there, then none
         assert os.read(r, 100) == b"56789"
         os.close(src)
         src = os.open("/proc/self/status", os.O_RDONLY)  # procfs: no splice on Linux 6
@@ -136,7 +137,7 @@ def test_send_all_copies_where_sendfile_cannot_and_stops_at_a_shrunk_file(tmp_pa
             pytest.skip("this kernel splices /proc/self/status; no file to refuse sendfile")
         except OSError as err:
             assert err.errno == errno.EINVAL
-        send_all(w, src, 0, 5)
+        send_all(PipeWriter(w), src, 0, 5)
         assert os.read(r, 100) == b"Name:"
         os.close(src)
     finally:
