@@ -337,13 +337,13 @@ class PipeWriter:
     The kernel wakes a writer blocked on a full pipe as soon as the reader frees a page,
     so a script reading 8 KiB at a time (``for line in sys.stdin``) wakes its feeder for
     every 8 KiB it reads, each wake-up a cross-CPU interrupt that costs both sides
-    (``bench/bench_feed.py``: feeding the classic MalStone mapper, paced writes take 0.74x
-    the CPU and 0.84x the wall of blocking ones).  Writes block at
-    first; if the writer is woken more than once per SMALL_WAKE bytes, the pipe turns
-    non-blocking and, when full, the writer sleeps until about half of it is free, the
-    sleep doubling while the reader is slower and halving when it found the pipe drained.
-    A script that reads big blocks keeps the blocking writes: it never waits for a sleep.
-    Only a 1 MiB pipe on Linux is paced.
+    (``bench/bench_feed.py``, feeding the classic MalStone mapper: paced, 0.63x the CPU
+    and 0.82x the wall of blocking writes).  Writes block at first; if the writer's thread
+    is woken more than once per SMALL_WAKE bytes, the pipe turns non-blocking and, when
+    full, the writer sleeps until about half of it is free, the sleep doubling while the
+    reader is slower and halving when it found the pipe drained.  A script that reads big
+    blocks keeps the blocking writes: it never waits for a sleep.  Only a 1 MiB pipe on
+    Linux is paced.
     """
 
     def __init__(self, fd: int):
