@@ -350,6 +350,7 @@ class PipeWriter:
         self.fd = fd
         self.half = pipe_capacity(fd) // 2
         self.pause = FIRST_PAUSE
+        self.paced = False
         self._sample = (self.half * 2 >= PIPE_SIZE and hasattr(resource, "RUSAGE_THREAD"))
         self._bytes = 0
         self._wakes = self._switches() if self._sample else 0
@@ -365,6 +366,7 @@ class PipeWriter:
             self._sample = False
             if self._bytes < (self._switches() - self._wakes) * SMALL_WAKE:
                 os.set_blocking(self.fd, False)
+                self.paced = True
 
     def write(self, data: bytes) -> None:
         """Write all of ``data`` (BrokenPipeError once the reader is gone)."""

@@ -72,6 +72,7 @@ class Feeder(threading.Thread):
         self.total_records = 0    # records of the whole input
         self.total_bytes = 0
         self.sent_bytes = 0       # of those, bytes given as ranges of an input file
+        self.paced = False        # whether the stdin was paced (task.PipeWriter)
         # (bytes, records) written so far, after each piece; only the pieces that can still
         # be in the pipe (the last PIPE_SIZE bytes) and one before them are kept.
         self.written: deque[tuple[int, int]] = deque([(0, 0)])
@@ -106,6 +107,7 @@ class Feeder(threading.Thread):
         except BaseException as exc:  # an input error: reported by the task
             self.error = exc
         finally:
+            self.paced = out.paced
             self.proc.close_stdin()
 
     def check_consumed(self, who: str, skip_allowed: bool = False) -> None:
@@ -327,7 +329,7 @@ def run_map(task) -> dict:
         feeder = run_command(spec.mapper, task, map_input(task), add, counters)
         feeder.check_consumed("mapper", spec.skip_broken_pipe)
         records, in_bytes = feeder.total_records, feeder.total_bytes
-        more["sendfile_bytes"] = feeder.sent_bytes
+        more.update(sendfile_bytes=feeder.sent_bytes, stdin_paced=feeder.paced)
     counters.incr(FRAMEWORK, "Map input records", records)
     if spec.sample < 1:
         tally = task.sample_tally
@@ -587,6 +589,7 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool,
     rng = random.Random(job.seed * 1000003 + task.index) if spec.shuffle_values else None
     window = spec.memory // 4 if rng is not None else 0
     compact = frozenset(compact)
+    more = {}
     merged = merge_files(segments, None if by_line else order.key, job.fan_in, task.new_tmp_path,
                          memory=spec.memory - window, compact=compact)
     feed = ReduceFeed(spec, order, by_line, rng, window)
@@ -619,8 +622,9 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool,
         elif not segments:  # Hadoop runs the reducer on no input and discards its output
             run_command(spec.reducer, task, iter(()), lambda block: None, counters)
         else:
-            run_command(spec.reducer, task, reducer_input, out.write_block,
-                        counters).check_consumed("reducer")
+            feeder = run_command(spec.reducer, task, reducer_input, out.write_block, counters)
+            feeder.check_consumed("reducer")
+            more["stdin_paced"] = feeder.paced
     except BaseException:
         out.abort()
         raise
@@ -631,7 +635,8 @@ def run_reduce(task, segments: list[tuple[str, int, int]], by_line: bool,
     return {"counters": counters.to_json(),
             "output": out.path if os.path.exists(out.path) else None,
             "stats": task_stats(started, feed.records, sum(size for _, _, size in segments),
-                                out.records, out.bytes, groups=feed.groups, by_run=by_run)}
+                                out.records, out.bytes, groups=feed.groups, by_run=by_run,
+                                **more)}
 
 
 def _reduce_builtin(command: str, task, feed: ReduceFeed, merged: Iterable[list[bytes]],

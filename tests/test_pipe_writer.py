@@ -4,10 +4,12 @@ delivered in order either way, and a broken pipe still told when the reader goes
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import threading
+import zlib
 
 import pytest
 
@@ -110,3 +112,96 @@ def test_a_reader_that_quits_while_paced_gives_a_broken_pipe():
     out, writer, paced, error = feed(payload, 8192, 0.0001, limit=6 << 20)
     assert paced and isinstance(error, BrokenPipeError)
     assert out == payload[:len(out)] and len(out) >= 6 << 20
+
+
+# ---------------------------------------------------------------- through streamkit run
+
+LINES = """\
+import sys, zlib
+n = h = 0
+limit = int(sys.argv[1]) if len(sys.argv) > 1 else -1
+for line in sys.stdin.buffer:  # 8 KiB reads
+    n += 1
+    h = zlib.crc32(line, h)
+    if n == limit:
+        break
+print("%d\\t%d" % (n, h))
+"""
+
+BLOCKS = """\
+import sys
+n = 0
+while True:
+    block = sys.stdin.buffer.read(1 << 20)
+    if not block:
+        break
+    n += block.count(b"\\n")
+print(n)
+"""
+
+ONE_SPLIT = ("-D", "mapred.min.split.size=1000000000", "-D", "mapreduce.map.maxattempts=1")
+
+
+def job_input(tmp_path, keys: int = 0, records: int = 1_000_000) -> bytes:
+    lines = b"".join(b"%07d\tval\n" % (i % keys if keys else i) for i in range(records))
+    (tmp_path / "in.txt").write_bytes(lines)
+    (tmp_path / "lines.py").write_text(LINES)
+    (tmp_path / "blocks.py").write_text(BLOCKS)
+    return lines
+
+
+def crc_of(lines: list[bytes]) -> int:
+    crc = 0
+    for line in lines:
+        crc = zlib.crc32(line, crc)
+    return crc
+
+
+def test_run_paces_a_line_by_line_mapper_and_it_reads_everything(tmp_path, run):
+    lines = job_input(tmp_path)
+    res = run(*ONE_SPLIT, "-input", "in.txt", "-output", "out", "-file", "lines.py",
+              "-mapper", f"{sys.executable} lines.py", "-numReduceTasks", "0", "--stats", "s.json")
+    assert res.returncode == 0, res.stderr.decode()
+    crc = crc_of(lines.splitlines(keepends=True))
+    assert (tmp_path / "out" / "part-00000").read_bytes() == b"%d\t%d\n" % (1_000_000, crc)
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert [task["stdin_paced"] for task in report["map_tasks"]] == [True]
+
+
+def test_run_paces_a_line_by_line_reducer_fed_faster_than_it_reads(tmp_path, run):
+    """1,000 keys: the map output is counted, so the reducer's input is made as fast as
+    memory copies it and the reducer, reading lines, is the slower side."""
+    lines = job_input(tmp_path, keys=1000)
+    res = run("-input", "in.txt", "-output", "out", "-file", "lines.py", "-mapper", "cat",
+              "-reducer", f"{sys.executable} lines.py", "-numReduceTasks", "1", "--stats", "s.json")
+    assert res.returncode == 0, res.stderr.decode()
+    crc = crc_of(sorted(lines.splitlines(keepends=True)))
+    assert (tmp_path / "out" / "part-00000").read_bytes() == b"%d\t%d\n" % (1_000_000, crc)
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert report["partitions"][0]["stdin_paced"] is True
+
+
+def test_run_keeps_blocking_writes_for_a_mapper_that_reads_blocks(tmp_path, run):
+    job_input(tmp_path)
+    res = run(*ONE_SPLIT, "-input", "in.txt", "-output", "out", "-file", "blocks.py",
+              "-mapper", f"{sys.executable} blocks.py", "-numReduceTasks", "0", "--stats", "s.json")
+    assert res.returncode == 0, res.stderr.decode()
+    assert (tmp_path / "out" / "part-00000").read_bytes() == b"1000000\t\n"  # no TAB: all key (TextOutputFormat)
+    report = json.loads((tmp_path / "s.json").read_text())
+    assert [task["stdin_paced"] for task in report["map_tasks"]] == [False]
+
+
+def test_a_paced_mapper_that_quits_early_fails_the_task_like_hadoop(tmp_path, run):
+    """Hadoop's rule (more than 128 KiB of input, more than 64 KiB left unread) holds on a
+    paced pipe too, and the records given are at most those the mapper read."""
+    job_input(tmp_path)
+    read = 600_000  # 7.2 MB of the 12 MB
+    res = run(*ONE_SPLIT, "-input", "in.txt", "-output", "out", "-file", "lines.py",
+              "-mapper", f"{sys.executable} lines.py {read}", "-numReduceTasks", "0")
+    assert res.returncode == 1
+    message = res.stderr[res.stderr.index(b"the mapper stopped"):].split(b" (broken pipe)")[0]
+    given = int(message.split(b" after ")[1].split(b" of ")[0])
+    assert message.endswith(b" of 1000000 records")
+    # what it read (and Python's 8 KiB read-ahead), less at most the pipe and one piece
+    assert read - 2 * (1 << 20) // 12 <= given <= read + 8192 // 12
+    assert not (tmp_path / "out").exists()
