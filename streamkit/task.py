@@ -353,7 +353,7 @@ class PipeWriter:
         self.paced = False
         self._sample = (self.half * 2 >= PIPE_SIZE and hasattr(resource, "RUSAGE_THREAD"))
         self._bytes = 0
-        self._wakes = self._switches() if self._sample else 0
+        self._switches_before = self._switches() if self._sample else 0
 
     @staticmethod
     def _switches() -> int:
@@ -364,7 +364,7 @@ class PipeWriter:
         self._bytes += n
         if self._bytes >= WAKE_SAMPLE:
             self._sample = False
-            if self._bytes < (self._switches() - self._wakes) * SMALL_WAKE:
+            if self._bytes < (self._switches() - self._switches_before) * SMALL_WAKE:
                 os.set_blocking(self.fd, False)
                 self.paced = True
 
