@@ -34,11 +34,11 @@ while not limit or got < limit:
 """
 
 
+MIB_LINES = (1 << 20) // 8  # 8-byte lines in a MiB
+
+
 def data(mib: int) -> bytes:
     return b"".join(b"%07d\n" % i for i in range(mib * MIB_LINES))
-
-
-MIB_LINES = (1 << 20) // 8
 
 
 class Recording(PipeWriter):
