@@ -671,19 +671,27 @@ def counted_bytes(distinct: list[bytes], counts: Counter, size: int = 1 << 20) -
 
 def repeated_bytes(pairs: Iterable[tuple[bytes, int]], size: int = 1 << 20) -> Iterator[bytes]:
     """``data * n`` for each ``(data, n)`` in turn, as chunks of about ``size`` bytes."""
+    return (chunk for chunk, _ in repeated_blocks(pairs, size))
+
+
+def repeated_blocks(pairs: Iterable[tuple[bytes, int]],
+                    size: int = 1 << 20) -> Iterator[tuple[bytes, int]]:
+    """:func:`repeated_bytes` with each chunk's number of copies: for ``(line + b"\\n",
+    n)`` pairs, its records, so that no one has to count its newlines again."""
     parts: list[bytes] = []
-    held = 0
+    held = copies = 0
     for data, n in pairs:
         while n:
             take = min(n, max(1, (size - held) // len(data)))
             parts.append(data * take)
             held += len(data) * take
+            copies += take
             n -= take
             if held >= size or n:
-                yield b"".join(parts)
-                parts, held = [], 0
+                yield b"".join(parts), copies
+                parts, held, copies = [], 0, 0
     if parts:
-        yield b"".join(parts)
+        yield b"".join(parts), copies
 
 
 def compact_bytes(distinct: list[bytes], counts: Counter, size: int = 1 << 20) -> Iterator[bytes]:

@@ -326,7 +326,10 @@ def pipe_capacity(fd: int) -> int:
         return 0
 
 
-MIN_PAUSE, FIRST_PAUSE, MAX_PAUSE = 0.0005, 0.001, 0.010  # seconds a full stdin is let drain
+# Seconds a full stdin is let drain.  At most 2 ms: the classic MalStone mapper reads half
+# a 1 MiB pipe in ~5 ms, so longer sleeps left it waiting on an empty pipe (idle core-seconds
+# of a whole 5M-record run, median of 10: 0.91 with a 10 ms cap, 0.58 with 2 ms; bench/README).
+MIN_PAUSE, FIRST_PAUSE, MAX_PAUSE = 0.0005, 0.001, 0.002
 WAKE_SAMPLE = 4 << 20  # bytes written blocking before judging how the reader reads
 SMALL_WAKE = 64 << 10  # fewer bytes than this per wake-up of the writer: pace it
 
@@ -340,10 +343,10 @@ class PipeWriter:
     (``bench/bench_feed.py``, feeding the classic MalStone mapper: paced, 0.63x the CPU
     and 0.82x the wall of blocking writes).  Writes block at first; if the writer's thread
     is woken more than once per SMALL_WAKE bytes, the pipe turns non-blocking and, when
-    full, the writer sleeps until about half of it is free, the sleep doubling while the
-    reader is slower and halving when it found the pipe drained.  A script that reads big
-    blocks keeps the blocking writes: it never waits for a sleep.  Only a 1 MiB pipe on
-    Linux is paced.
+    full, the writer sleeps until about half of it is free, the sleep (0.5-2 ms) doubling
+    while the reader is slower and halving when it found the pipe drained.  A script that
+    reads big blocks keeps the blocking writes: it never waits for a sleep.  Only a 1 MiB
+    pipe on Linux is paced.
     """
 
     def __init__(self, fd: int):

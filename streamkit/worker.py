@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator
 from streamkit import aggregate, sampling
 from streamkit.errors import InputError
 from streamkit.extsort import (COUNT_RATIO, LINE_OVERHEAD, block_memory, merge_counted,
-                               merge_files, read_compact, read_counted, repeated_bytes)
+                               merge_files, read_compact, read_counted, repeated_blocks)
 from streamkit.inputs import read_split, read_split_keyed, split_pieces
 from streamkit.maptask import MapOutputCollector, from_combiner_output, to_reduce_input
 from streamkit.output import TextOutput
@@ -60,13 +60,15 @@ def send_all(out: PipeWriter, src: int, offset: int, length: int) -> None:
 class Feeder(threading.Thread):
     """Write blocks to a process's stdin from a thread, so its stdout can be read meanwhile.
 
-    A piece is a block of ``\\n``-terminated records (bytes), or an ``(fd, offset, length,
-    records)`` range of an input file sent by :func:`send_all` (``inputs.split_pieces``).
+    A piece is a block of ``\\n``-terminated records (bytes), a ``(block, records)`` pair
+    whose records are known (:meth:`ReduceFeed.counted_blocks`), or an ``(fd, offset,
+    length, records)`` range of an input file sent by :func:`send_all`
+    (``inputs.split_pieces``).
     If the process stops reading (broken pipe), the rest of the input is still counted,
     not written: whether that fails the task depends on how much input there was.
     """
 
-    def __init__(self, proc: StreamProcess, blocks: Iterable[bytes | tuple[int, int, int, int]]):
+    def __init__(self, proc: StreamProcess, blocks: Iterable[bytes | tuple]):
         super().__init__(daemon=True)
         self.proc, self.blocks = proc, blocks
         self.total_records = 0    # records of the whole input
@@ -83,9 +85,12 @@ class Feeder(threading.Thread):
         broken = False
         try:
             for block in self.blocks:
-                ranged = type(block) is tuple
+                ranged = type(block) is tuple and len(block) == 4
                 if ranged:
                     src, offset, size, n = block
+                elif type(block) is tuple:
+                    block, n = block
+                    size = len(block)
                 else:
                     size, n = len(block), block.count(b"\n")
                 self.total_records += n
@@ -189,8 +194,8 @@ def pump(proc: StreamProcess, feeder: Feeder, sink: Callable[[bytes], None],
         feeder.join(ORPHAN_GRACE)
 
 
-def run_command(command: str, task, blocks: Iterable[bytes], sink: Callable[[bytes], None],
-                counters: Counters, suffix: str = "") -> Feeder:
+def run_command(command: str, task, blocks: Iterable[bytes | tuple],
+                sink: Callable[[bytes], None], counters: Counters, suffix: str = "") -> Feeder:
     """Run one user command over ``blocks``; its output lines go to ``sink``."""
     spec = task.job.spec
     proc = StreamProcess(command, task.cwd, task.env, task.log_path + suffix,
@@ -544,9 +549,10 @@ class ReduceFeed:
             yield data
 
 
-    def counted_blocks(self, runs: Iterable[tuple[bytes, int]]) -> Iterator[bytes]:
+    def counted_blocks(self, runs: Iterable[tuple[bytes, int]]) -> Iterator[tuple[bytes, int]]:
         """:meth:`blocks` for whole-line-sorted ``(line + b"\\n", count)`` runs: the
-        reducer's input bytes, counted per run, about 1 MiB at a time."""
+        reducer's input bytes, counted per run, about 1 MiB at a time, each block with its
+        records (the Feeder need not count its newlines)."""
         spec, key_of = self.spec, self.order.key_of
 
         def reducer_lines() -> Iterator[tuple[bytes, int]]:
@@ -559,7 +565,7 @@ class ReduceFeed:
                 self.records += n
                 yield reduce_input([line], spec)[0] + b"\n", n
 
-        return repeated_bytes(reducer_lines())
+        return repeated_blocks(reducer_lines())
 
 
 def mostly_counted(segments: Iterable[tuple[bool, int]]) -> bool:

@@ -98,8 +98,10 @@ def test_compact_runs_read_back_as_the_lines_they_count(tmp_path_factory, vocab,
 def feeds(segments, spec_, order):
     line_feed, run_feed = ReduceFeed(spec_, order, True, None), ReduceFeed(spec_, order, True, None)
     by_line = b"".join(line_feed.blocks(merge_files(segments, None, 16, None)))
-    by_run = b"".join(run_feed.counted_blocks(
+    pairs = list(run_feed.counted_blocks(
         merge_counted([read_counted(*s, size=64) for s in segments])))
+    assert [n for _, n in pairs] == [block.count(b"\n") for block, _ in pairs]  # its records
+    by_run = b"".join(block for block, _ in pairs)
     return (by_line, line_feed.records, line_feed.groups), (by_run, run_feed.records, run_feed.groups)
 
 

@@ -11,6 +11,7 @@ with everything still written (the rest sits in the pipe) and with the writer st
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -100,3 +101,25 @@ def test_a_reducer_that_leaves_input_unread(tmp_path, script, run, unread, fails
     else:
         assert res.returncode == 0, res.stderr.decode()
         assert (tmp_path / "out" / "part-00000").read_bytes() == b"%d\t\n" % (1_200_000 - unread)
+
+
+def test_a_reducer_fed_by_run_that_quits_is_told_its_records(tmp_path, script, run):
+    """Repetitive map output feeds the reducer run by run, in blocks whose records come
+    with them (not recounted): the broken-pipe verdict still names all of them."""
+    (tmp_path / "in.txt").write_bytes(b"".join(b"k%d\t" % (i % 3) + b"v" * 95 + b"\n"
+                                               for i in range(30_000)))
+    script("reader.py", READER)
+
+    def reduce_reading(nbytes: int, *more: str):
+        return run("-D", "mapreduce.reduce.maxattempts=1", "-input", "in.txt", "-output",
+                   f"out{nbytes}", "-file", "reader.py", "-mapper", "cat",
+                   "-reducer", f"python3 reader.py {nbytes} 0.3", *more)
+
+    res = reduce_reading(3_000_000, "--stats", "stats.json")  # reads it all: by run
+    assert res.returncode == 0, res.stderr.decode()
+    assert json.loads((tmp_path / "stats.json").read_text())["partitions"][0]["by_run"]
+    res = reduce_reading(1_200_000)
+    assert res.returncode == 1
+    after, total = re.search(rb"the reducer stopped reading its input after (\d+) of (\d+) "
+                             rb"records \(broken pipe\)", res.stderr).groups()
+    assert int(total) == 30_000 and int(after) <= 12_000
