@@ -85,14 +85,15 @@ class Feeder(threading.Thread):
         broken = False
         try:
             for block in self.blocks:
-                ranged = type(block) is tuple and len(block) == 4
-                if ranged:
-                    src, offset, size, n = block
-                elif type(block) is tuple:
+                ranged = False
+                if type(block) is not tuple:
+                    size, n = len(block), block.count(b"\n")
+                elif len(block) == 2:  # a block and its records
                     block, n = block
                     size = len(block)
                 else:
-                    size, n = len(block), block.count(b"\n")
+                    src, offset, size, n = block
+                    ranged = True
                 self.total_records += n
                 self.total_bytes += size
                 if not broken:

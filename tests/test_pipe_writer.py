@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -112,6 +113,45 @@ def test_a_reader_that_quits_while_paced_gives_a_broken_pipe():
     out, writer, paced, error = feed(payload, 8192, 0.0001, limit=6 << 20)
     assert paced and isinstance(error, BrokenPipeError)
     assert out == payload[:len(out)] and len(out) >= 6 << 20
+
+
+@pytest.mark.parametrize("then", ["reads", "quits"])
+def test_a_stalled_reader_is_waited_for_in_the_kernel(then):
+    """A paced writer whose reader reads nothing does not wake every few milliseconds: it
+    waits in poll() until the reader frees room, or is gone (then the write breaks)."""
+    r, w = os.pipe()
+    widen_pipe(w)
+    writer = PipeWriter(w)
+    os.set_blocking(w, False)  # paced, as PipeWriter makes it for a reader of small pieces
+    try:
+        while True:
+            os.write(w, b"x" * 65536)
+    except BlockingIOError:
+        pass
+    waited: dict = {}
+
+    def wait():
+        switches = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
+        writer.wait_for_room()
+        waited["switches"] = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw - switches
+
+    thread = threading.Thread(target=wait, daemon=True)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive(), "it waits while the reader reads nothing"
+    if then == "reads":
+        os.read(r, 1 << 20)
+    else:
+        os.close(r)
+    thread.join(5)
+    assert not thread.is_alive(), "room (or no reader) ends the wait"
+    assert waited["switches"] < 10  # sleeping 2 ms at a time: ~250 in 0.5 s
+    if then == "quits":
+        with pytest.raises(BrokenPipeError):
+            writer.write(b"x")
+    else:
+        os.close(r)
+    os.close(w)
 
 
 # ---------------------------------------------------------------- through streamkit run
